@@ -1,0 +1,100 @@
+"""The HTTP API: every mode under /<mode>/api/, plus health, ping and the list of modes."""
+
+from http import HTTPStatus
+
+from flask import Blueprint, current_app, jsonify, request
+
+from auth import session_auth, tokens
+from auth.errors import BadRequest, LabError, Unauthorized
+from auth.modes import MODES
+from auth.users import authenticate
+
+bp = Blueprint("api", __name__)
+
+CREDENTIAL_FIELDS = ("username", "password")
+
+
+def _handler(mode):
+    return tokens if mode.kind == "jwt" else session_auth
+
+
+def _served_by():
+    return current_app.config["BACKEND_NAME"]
+
+
+def _identity_body(user, mode_name):
+    return {"user": user, "mode": mode_name, "served_by": _served_by()}
+
+
+def _credentials():
+    """Return (username, password) from the JSON body, or raise BadRequest saying what is wrong."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest('expected a JSON object {"username": "...", "password": "..."}')
+    limit = current_app.config["MAX_FIELD_LENGTH"]
+    values = []
+    for field in CREDENTIAL_FIELDS:
+        value = body.get(field)
+        if not isinstance(value, str) or not value:
+            raise BadRequest(f"{field} must be a non-empty string")
+        if len(value) > limit:
+            raise BadRequest(f"{field} is longer than {limit} characters")
+        values.append(value)
+    return tuple(values)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Answer that this backend is up (it does not depend on Redis being up)."""
+    return {"status": "ok", "served_by": _served_by()}
+
+
+@bp.get("/api/ping")
+def ping():
+    """Answer like /me does, minus authentication: the baseline for benchmarks."""
+    return jsonify(_identity_body("anonymous", "none"))
+
+
+@bp.get("/api/modes")
+def modes():
+    """List every mode with what it demonstrates."""
+    return {"modes": [mode.describe() for mode in MODES.values()], "served_by": _served_by()}
+
+
+@bp.post("/<mode:mode>/api/login")
+def login(mode):
+    """Check the username and password, then issue this mode's credential."""
+    username, password = _credentials()
+    user = authenticate(username, password)
+    if user is None:
+        raise Unauthorized("wrong username or password")
+    body = _identity_body(user, mode.name)
+    body.update(_handler(mode).log_in(mode, user))
+    return body
+
+
+@bp.get("/<mode:mode>/api/me")
+def me(mode):
+    """Say who the credential belongs to, if this backend accepts it."""
+    user = _handler(mode).current_username(mode)
+    if user is None:
+        raise Unauthorized("not logged in on this backend")
+    return _identity_body(user, mode.name)
+
+
+@bp.post("/<mode:mode>/api/logout")
+def logout(mode):
+    """End the login as far as this mode can."""
+    body = {"mode": mode.name, "served_by": _served_by()}
+    body.update(_handler(mode).log_out(mode))
+    return body
+
+
+@bp.post("/<mode:mode>/api/refresh")
+def refresh(mode):
+    """Exchange a refresh token for a new access token (JWT modes only)."""
+    if mode.kind != "jwt":
+        raise LabError(f"{mode.name} has no refresh tokens", HTTPStatus.NOT_FOUND)
+    body = {"mode": mode.name, "served_by": _served_by()}
+    body.update(tokens.refresh(mode))
+    return body

@@ -1,0 +1,122 @@
+"""The auth modes the lab serves, each under its own URL prefix."""
+
+from dataclasses import dataclass
+
+from werkzeug.routing import BaseConverter, ValidationError
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way of remembering who a client is, and what that costs the servers."""
+
+    name: str
+    description: str
+    credential: str
+    server_state: str
+    # "session": Flask-Login on a session interface; "jwt": flask-jwt-extended.
+    kind: str
+    # For session modes: where the session lives ("local", "redis" or "cookie").
+    session_store: str | None = None
+    # For JWT modes: whether logout revokes the token in Redis.
+    revocable: bool = False
+
+    @property
+    def prefix(self):
+        """The URL prefix of this mode, which is also its cookie path."""
+        return f"/{self.name}"
+
+    @property
+    def cookie_name(self):
+        """The name of this mode's session cookie, distinct from every other mode's."""
+        return self.name.replace("-", "_")
+
+    def describe(self):
+        """Return the public description of this mode, as /api/modes lists it."""
+        return {
+            "name": self.name,
+            "prefix": self.prefix,
+            "description": self.description,
+            "credential": self.credential,
+            "server_state": self.server_state,
+        }
+
+
+MODES = {
+    mode.name: mode
+    for mode in (
+        Mode(
+            name="session-local",
+            description="Server-side sessions kept by each backend for itself: behind a "
+            "round-robin balancer only the backend that logged you in knows you.",
+            credential="session-id cookie",
+            server_state="this backend's own disk",
+            kind="session",
+            session_store="local",
+        ),
+        Mode(
+            name="session-sticky",
+            description="The same per-backend sessions, but nginx pins each client to one "
+            "backend: it works until that backend dies.",
+            credential="session-id cookie (plus nginx's routing cookie)",
+            server_state="this backend's own disk",
+            kind="session",
+            session_store="local",
+        ),
+        Mode(
+            name="session-redis",
+            description="Server-side sessions in one Redis shared by every backend: any "
+            "backend knows you, and Redis becomes the single point of failure.",
+            credential="session-id cookie",
+            server_state="Redis (shared)",
+            kind="session",
+            session_store="redis",
+        ),
+        Mode(
+            name="signed-cookie",
+            description="Flask's signed cookie carries the user id itself: no server state, "
+            "readable by the client, unforgeable without the shared secret.",
+            credential="signed cookie holding the user id",
+            server_state="nothing (stateless)",
+            kind="session",
+            session_store="cookie",
+        ),
+        Mode(
+            name="jwt",
+            description="A signed (not encrypted) JWT sent as a Bearer token: every backend "
+            "verifies its HMAC signature; logout cannot revoke it before it expires.",
+            credential="Bearer access token + refresh token",
+            server_state="nothing (stateless)",
+            kind="jwt",
+        ),
+        Mode(
+            name="jwt-blocklist",
+            description="The same JWT, plus a Redis set of revoked token ids: logout works "
+            "on every backend at once, at the price of state on every request.",
+            credential="Bearer access token + refresh token",
+            server_state="Redis (revoked token ids)",
+            kind="jwt",
+            revocable=True,
+        ),
+    )
+}
+
+
+def mode_for_path(path):
+    """Return the mode whose prefix the URL path is under, or None."""
+    name = path.split("/", 2)[1] if path.startswith("/") else ""
+    return MODES.get(name)
+
+
+class ModeConverter(BaseConverter):
+    """URL converter that turns a mode name into its Mode, and refuses unknown names."""
+
+    def to_python(self, value):
+        """Return the Mode named by the URL segment."""
+        try:
+            return MODES[value]
+        except KeyError:
+            raise ValidationError() from None
+
+    def to_url(self, value):
+        """Return the URL segment for a Mode or a mode name."""
+        return value.name if isinstance(value, Mode) else str(value)

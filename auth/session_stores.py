@@ -1,0 +1,100 @@
+"""Each session mode's own session store, chosen by the request's URL prefix.
+
+One Flask app serves every mode, but Flask has one session interface per app. This
+interface dispatches on the URL prefix to the store of that mode: a Flask-Session store
+private to this backend (session-local, session-sticky), a Flask-Session store in the
+shared Redis (session-redis), or Flask's own signed cookie (signed-cookie).
+"""
+
+import os
+import tempfile
+from collections import ChainMap
+
+from cachelib import FileSystemCache
+from flask import request
+from flask.sessions import SecureCookieSessionInterface, SessionInterface
+from flask_session.cachelib import CacheLibSessionInterface
+from flask_session.redis import RedisSessionInterface
+
+from auth.modes import MODES, mode_for_path
+
+# Enough for every client of a load experiment; past it cachelib prunes expired sessions first.
+LOCAL_STORE_MAX_SESSIONS = 20_000
+
+
+class _ModeApp:
+    """The app as one mode's store sees it: the same app, with that mode's cookie name and path.
+
+    Flask's and Flask-Session's interfaces read the cookie settings from app.config; handing
+    them this view instead keeps their code untouched while every mode gets its own cookie.
+    """
+
+    def __init__(self, app, mode):
+        self._app = app
+        self.config = ChainMap(
+            {"SESSION_COOKIE_NAME": mode.cookie_name, "SESSION_COOKIE_PATH": mode.prefix},
+            app.config,
+        )
+
+    def __getattr__(self, name):
+        return getattr(self._app, name)
+
+
+def local_session_dir(app):
+    """Return the folder holding this backend's own sessions."""
+    configured = app.config["SESSION_DIR"]
+    if configured:
+        return configured
+    return os.path.join(tempfile.gettempdir(), f"authlab-sessions-{app.config['BACKEND_NAME']}")
+
+
+class ModeSessionInterface(SessionInterface):
+    """Session interface that hands each request to the store of its mode."""
+
+    def __init__(self, app, redis_client):
+        local_store = FileSystemCache(
+            local_session_dir(app), threshold=LOCAL_STORE_MAX_SESSIONS, mode=0o600
+        )
+        self._stores = {}
+        for mode in MODES.values():
+            if mode.session_store == "local":
+                store = CacheLibSessionInterface(client=local_store, key_prefix=f"{mode.name}:")
+            elif mode.session_store == "redis":
+                store = RedisSessionInterface(
+                    app, client=redis_client, key_prefix=f"session:{mode.name}:"
+                )
+            elif mode.session_store == "cookie":
+                store = SecureCookieSessionInterface()
+            else:
+                continue
+            self._stores[mode.name] = (store, _ModeApp(app, mode))
+
+    def _store(self):
+        mode = mode_for_path(request.path)
+        return self._stores.get(mode.name) if mode is not None else None
+
+    def open_session(self, app, request):
+        """Open the session of the request's mode; other URLs get Flask's null session."""
+        entry = self._store()
+        if entry is None:
+            return None
+        store, mode_app = entry
+        return store.open_session(mode_app, request)
+
+    def save_session(self, app, session, response):
+        """Save the session into the store of the request's mode."""
+        entry = self._store()
+        if entry is not None:
+            store, mode_app = entry
+            store.save_session(mode_app, session, response)
+
+    def regenerate(self, session):
+        """Give the session a new id (server-side stores), deleting the old record."""
+        entry = self._store()
+        if entry is not None and hasattr(entry[0], "regenerate"):
+            entry[0].regenerate(session)
+
+
+def init_app(app, redis_client):
+    """Install the per-mode session interface on the app."""
+    app.session_interface = ModeSessionInterface(app, redis_client)

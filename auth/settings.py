@@ -1,0 +1,90 @@
+"""Configuration: defaults, then the environment, then what the caller passes."""
+
+import os
+from datetime import timedelta
+
+# A development default is only acceptable because the app says loudly that it uses one
+# (see check_secrets) and production refuses to start with it.
+DEV_SECRET_KEY = "authlab-development-secret-key-do-not-use-in-production"
+DEV_JWT_SECRET_KEY = "authlab-development-jwt-secret-do-not-use-in-production"
+
+# Environment variable -> (config key, parser). Every variable is documented in .env.example.
+_SECONDS = "seconds"
+ENVIRONMENT = {
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "JWT_SECRET_KEY": ("JWT_SECRET_KEY", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "LAB_ENV": ("LAB_ENV", str),
+    "LAB_BACKEND_NAME": ("BACKEND_NAME", str),
+    "LAB_SESSION_DIR": ("SESSION_DIR", str),
+    "ACCESS_TOKEN_EXPIRES": ("JWT_ACCESS_TOKEN_EXPIRES", _SECONDS),
+    "REFRESH_TOKEN_EXPIRES": ("JWT_REFRESH_TOKEN_EXPIRES", _SECONDS),
+    "SESSION_LIFETIME": ("PERMANENT_SESSION_LIFETIME", _SECONDS),
+}
+
+
+def defaults(instance_path):
+    """Return the default configuration for an app whose instance folder is instance_path."""
+    return {
+        "LAB_ENV": "development",
+        "BACKEND_NAME": "backend-1",
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "JWT_SECRET_KEY": DEV_JWT_SECRET_KEY,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "authlab.db"),
+        # Private to this backend: shared by its gunicorn workers, by no other backend.
+        # None means a folder named after the backend in the system's temporary directory.
+        "SESSION_DIR": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=1),
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=1),
+        # Login bodies are tiny; anything larger is not a login.
+        "MAX_CONTENT_LENGTH": 16 * 1024,
+        "MAX_FIELD_LENGTH": 256,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+def from_environment(environ=None):
+    """Read the configuration that the environment sets; empty values count as unset."""
+    environ = os.environ if environ is None else environ
+    config = {}
+    for variable, (key, parse) in ENVIRONMENT.items():
+        raw = environ.get(variable, "").strip()
+        if not raw:
+            continue
+        config[key] = _parse_seconds(variable, raw) if parse is _SECONDS else raw
+    return config
+
+
+def _parse_seconds(variable, raw):
+    """Parse a positive number of seconds, naming the variable when it is not one."""
+    try:
+        seconds = int(raw)
+    except ValueError:
+        seconds = 0
+    if seconds <= 0:
+        raise RuntimeError(f"{variable} must be a positive whole number of seconds, not {raw!r}")
+    return timedelta(seconds=seconds)
+
+
+def check_secrets(app):
+    """Refuse weak secrets in production; warn loudly about development defaults elsewhere."""
+    weak = [
+        name
+        for name, dev_value in (("SECRET_KEY", DEV_SECRET_KEY), ("JWT_SECRET_KEY", DEV_JWT_SECRET_KEY))
+        if not app.config.get(name) or app.config[name] == dev_value or len(app.config[name]) < 32
+    ]
+    if not weak:
+        return
+    if app.config["LAB_ENV"] == "production":
+        raise RuntimeError(
+            f"LAB_ENV=production needs real secrets: set {' and '.join(weak)} to at least 32 random "
+            "characters (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    app.logger.warning(
+        "DEVELOPMENT SECRETS IN USE (%s): fine for a lab on your laptop, never for anything real. "
+        "Set them in the environment; every backend must get the same values.",
+        ", ".join(weak),
+    )

@@ -1,0 +1,213 @@
+"""JWT modes: tokens issued and verified with flask-jwt-extended, revoked through Redis.
+
+A JWT is signed, not encrypted: HS256 is an HMAC-SHA256 over the base64url header and
+payload, which anyone can decode and read. The server verifies the signature; it decrypts
+nothing. A stateless token stays valid until it expires unless the server keeps state
+(here a Redis set of revoked token ids) and checks it on every request.
+"""
+
+import time
+from http import HTTPStatus
+
+import jwt as pyjwt
+from flask import current_app, request
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    create_refresh_token,
+    decode_token,
+    get_jwt,
+    get_jwt_identity,
+    verify_jwt_in_request,
+)
+from flask_jwt_extended.exceptions import JWTExtendedException
+
+from auth.errors import BadRequest, error_response
+from auth.redis_store import redis_store
+
+jwt = JWTManager()
+
+# The claim that binds a token to the mode that issued it, so modes never accept each other's.
+MODE_CLAIM = "mode"
+
+
+class RevokedTokens:
+    """Ids (jti) of revoked tokens, kept in Redis until the token would have expired anyway."""
+
+    key_prefix = "revoked:"
+
+    def __init__(self, app=None):
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app):
+        """Register this store on the app."""
+        app.extensions["revoked_tokens"] = self
+
+    def revoke(self, *payloads):
+        """Revoke the tokens with these payloads, on every backend at once."""
+        now = int(time.time())
+        pipeline = redis_store.client.pipeline(transaction=False)
+        for payload in payloads:
+            remaining = int(payload["exp"]) - now
+            if remaining > 0:
+                pipeline.set(self.key_prefix + payload["jti"], 1, ex=remaining)
+        pipeline.execute()
+
+    def is_revoked(self, jti):
+        """Tell whether the token with this id was revoked."""
+        return redis_store.client.exists(self.key_prefix + jti) == 1
+
+
+revoked_tokens = RevokedTokens()
+
+
+def init_app(app):
+    """Configure flask-jwt-extended and the revoked-token store for the app."""
+    app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
+    app.config.setdefault("JWT_ALGORITHM", "HS256")
+    app.config.setdefault("JWT_DECODE_ALGORITHMS", ["HS256"])
+    app.config.setdefault("JWT_ENCODE_ISSUER", "authlab")
+    app.config.setdefault("JWT_DECODE_ISSUER", "authlab")
+    app.config.setdefault("JWT_ENCODE_AUDIENCE", "authlab")
+    app.config.setdefault("JWT_DECODE_AUDIENCE", "authlab")
+    # Tokens travel in the Authorization header, which a browser never adds on its own:
+    # no CSRF claim is needed (it would only make every token longer).
+    app.config.setdefault("JWT_COOKIE_CSRF_PROTECT", False)
+    jwt.init_app(app)
+    revoked_tokens.init_app(app)
+
+
+def _request_mode_name():
+    view_args = request.view_args or {}
+    mode = view_args.get("mode")
+    return mode.name if mode is not None else None
+
+
+@jwt.token_in_blocklist_loader
+def _is_revoked(jwt_header, jwt_payload):
+    # Only jwt-blocklist pays for a Redis lookup; plain jwt is stateless by design.
+    if jwt_payload.get(MODE_CLAIM) != "jwt-blocklist":
+        return False
+    return revoked_tokens.is_revoked(jwt_payload["jti"])
+
+
+@jwt.token_verification_loader
+def _issued_for_this_mode(jwt_header, jwt_payload):
+    return jwt_payload.get(MODE_CLAIM) == _request_mode_name()
+
+
+@jwt.unauthorized_loader
+def _missing_token(reason):
+    return error_response(HTTPStatus.UNAUTHORIZED, f"no token: {reason}")
+
+
+@jwt.invalid_token_loader
+def _invalid_token(reason):
+    return error_response(HTTPStatus.UNAUTHORIZED, f"invalid token: {reason}")
+
+
+@jwt.expired_token_loader
+def _expired_token(jwt_header, jwt_payload):
+    return error_response(HTTPStatus.UNAUTHORIZED, "token has expired")
+
+
+@jwt.revoked_token_loader
+def _revoked_token(jwt_header, jwt_payload):
+    return error_response(HTTPStatus.UNAUTHORIZED, "token has been revoked")
+
+
+@jwt.token_verification_failed_loader
+def _wrong_mode(jwt_header, jwt_payload):
+    return error_response(
+        HTTPStatus.UNAUTHORIZED,
+        f"token was issued for mode {jwt_payload.get(MODE_CLAIM)!r}, not this one",
+    )
+
+
+@jwt.needs_fresh_token_loader
+def _needs_fresh_token(jwt_header, jwt_payload):
+    return error_response(HTTPStatus.UNAUTHORIZED, "a fresh token is required")
+
+
+@jwt.user_lookup_error_loader
+def _unknown_user(jwt_header, jwt_payload):
+    return error_response(HTTPStatus.UNAUTHORIZED, "the token's user does not exist")
+
+
+def _expires_in():
+    return int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+
+
+def log_in(mode, username):
+    """Issue an access token and a refresh token bound to this mode."""
+    claims = {MODE_CLAIM: mode.name}
+    return {
+        "access_token": create_access_token(identity=username, additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=username, additional_claims=claims),
+        "token_type": "Bearer",
+        "expires_in": _expires_in(),
+    }
+
+
+def current_username(mode):
+    """Verify the request's Bearer access token (signature, expiry, mode) and return its subject."""
+    verify_jwt_in_request()
+    return get_jwt_identity()
+
+
+def refresh(mode):
+    """Exchange the request's Bearer refresh token for a new access token."""
+    verify_jwt_in_request(refresh=True)
+    access_token = create_access_token(
+        identity=get_jwt_identity(), additional_claims={MODE_CLAIM: mode.name}
+    )
+    return {"access_token": access_token, "token_type": "Bearer", "expires_in": _expires_in()}
+
+
+def log_out(mode):
+    """Revoke the presented tokens (jwt-blocklist), or say honestly that nothing can (jwt)."""
+    verify_jwt_in_request()
+    access = get_jwt()
+    if not mode.revocable:
+        return {
+            "revoked": [],
+            "message": "Nothing was revoked: this stateless token stays valid on every backend "
+            f"until it expires (exp={access['exp']}). Only the client can forget it.",
+        }
+    payloads = [access]
+    refresh_payload = _refresh_token_from_body(access)
+    if refresh_payload is not None:
+        payloads.append(refresh_payload)
+    revoked_tokens.revoke(*payloads)
+    return {
+        "revoked": [payload["type"] for payload in payloads],
+        "message": "Revoked on every backend: their ids are in Redis until they would have expired.",
+    }
+
+
+def _refresh_token_from_body(access):
+    """Return the payload of the refresh token sent in the logout body, if one was sent."""
+    body = request.get_json(silent=True)
+    if body is None:
+        return None
+    if not isinstance(body, dict):
+        raise BadRequest('expected a JSON object such as {"refresh_token": "..."}')
+    token = body.get("refresh_token")
+    if token is None:
+        return None
+    if not isinstance(token, str):
+        raise BadRequest("refresh_token must be a string")
+    try:
+        payload = decode_token(token)
+    except pyjwt.ExpiredSignatureError:
+        return None  # an expired token needs no revoking
+    except (pyjwt.PyJWTError, JWTExtendedException) as error:
+        raise BadRequest(f"refresh_token is not a valid token: {error}") from None
+    if (
+        payload.get("type") != "refresh"
+        or payload.get("sub") != access["sub"]
+        or payload.get(MODE_CLAIM) != access[MODE_CLAIM]
+    ):
+        raise BadRequest("refresh_token is not a refresh token of this user in this mode")
+    return payload

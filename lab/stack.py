@@ -1,0 +1,241 @@
+"""A whole lab on this machine: Redis, N gunicorn backends and nginx, all on loopback."""
+
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+import redis
+
+from lab import nginx
+from lab.processes import LabError, Service, find_program, free_port, http_ok, port_in_use
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Lab:
+    """Start, fault and stop a local lab; use it as a context manager.
+
+    with Lab(backends=3) as lab:
+        lab.url                  # nginx, e.g. http://127.0.0.1:8080
+        lab.stop_backend(2)      # kill backend-2 like a crash
+        lab.start_backend(2)
+        lab.stop_redis(); lab.start_redis()
+    """
+
+    def __init__(self, backends=3, workers=2, port=None, redis_url=None, env=None):
+        if backends < 1:
+            raise LabError("a lab needs at least one backend")
+        if workers < 1:
+            raise LabError("a backend needs at least one worker")
+        self.backend_count = backends
+        self.workers = workers
+        self.port = port
+        self.external_redis_url = redis_url
+        self.extra_env = dict(env or {})
+        self.runtime_dir = None
+        self.redis = None
+        self.redis_url = redis_url
+        self.backends = {}
+        self.nginx = None
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def start(self):
+        """Start Redis (unless a URL was given), the backends, then nginx; wait until all answer."""
+        nginx_bin = find_program("nginx", "nginx")
+        redis_bin = None if self.external_redis_url else find_program("redis-server", "redis-server")
+        if self.port is None:
+            self.port = free_port()
+        elif port_in_use(self.port):
+            raise LabError(f"port {self.port} is already in use: choose another with --port")
+        # Outside the repository, and readable (not writable) by nginx's unprivileged workers.
+        self.runtime_dir = Path(tempfile.mkdtemp(prefix="authlab-"))
+        self.runtime_dir.chmod(0o711)
+        try:
+            if redis_bin:
+                self._start_redis_service(redis_bin)
+            self._start_backends()
+            self._start_nginx(nginx_bin)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self):
+        """Stop everything this lab started and delete its runtime files."""
+        for service in [self.nginx, *self.backends.values(), self.redis]:
+            if service is not None:
+                service.stop()
+        self.nginx = None
+        self.backends = {}
+        self.redis = None
+        if self.runtime_dir is not None:
+            shutil.rmtree(self.runtime_dir, ignore_errors=True)
+            self.runtime_dir = None
+
+    # -- what runs where ---------------------------------------------------------------
+
+    @property
+    def url(self):
+        """The lab's address: nginx in front of every backend."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def backend_url(self, number):
+        """The direct address of backend number (bypassing nginx)."""
+        return f"http://127.0.0.1:{self.backends[number].port}"
+
+    def services(self):
+        """Describe each running service: name, pid, address, log file."""
+        rows = []
+        if self.redis is not None:
+            rows.append(("redis", self.redis.pid, self.redis_url, self.redis.log_path))
+        for number, backend in sorted(self.backends.items()):
+            address = f"http://127.0.0.1:{backend.port} ({self.workers} workers)"
+            rows.append((backend.name, backend.pid, address, backend.log_path))
+        if self.nginx is not None:
+            rows.append(("nginx", self.nginx.pid, self.url, self.nginx.log_path))
+        return rows
+
+    # -- faults on purpose ---------------------------------------------------------------
+
+    def stop_backend(self, number, graceful=False):
+        """Stop backend number: killed at once (a crash) unless graceful."""
+        backend = self._backend(number)
+        backend.stop() if graceful else backend.kill()
+
+    def start_backend(self, number):
+        """Start backend number again on its port, with its own session folder as it was."""
+        backend = self._backend(number)
+        if not backend.running:
+            backend.start()
+            backend.wait_ready()
+
+    def stop_redis(self):
+        """Stop the lab's Redis (its data is kept on disk for the restart)."""
+        self._redis_service().stop()
+
+    def start_redis(self):
+        """Start the lab's Redis again on the same port."""
+        service = self._redis_service()
+        if not service.running:
+            service.start()
+            service.wait_ready()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _backend(self, number):
+        try:
+            return self.backends[number]
+        except KeyError:
+            raise LabError(f"there is no backend-{number} (1..{self.backend_count})") from None
+
+    def _redis_service(self):
+        if self.redis is None:
+            raise LabError("this lab uses an external Redis (REDIS_URL); it cannot stop it")
+        return self.redis
+
+    def _start_redis_service(self, redis_bin):
+        port = free_port()
+        data_dir = self.runtime_dir / "redis"
+        data_dir.mkdir()
+        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis(port=port, socket_connect_timeout=0.2, socket_timeout=0.2)
+
+        def answers_ping():
+            try:
+                return client.ping()
+            except redis.RedisError:
+                return False
+
+        # Append-only file: revoked token ids and shared sessions survive a Redis restart.
+        argv = [redis_bin, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
+                "--save", "", "--appendonly", "yes", "--protected-mode", "yes"]
+        self.redis = Service("redis", argv, self.runtime_dir / "redis.log", answers_ping)
+        self.redis.start()
+        self.redis.wait_ready()
+
+    def _backend_env(self, number, shared):
+        env = dict(os.environ)
+        env.update(shared)
+        env.update(
+            LAB_BACKEND_NAME=f"backend-{number}",
+            LAB_SESSION_DIR=str(self.runtime_dir / f"backend-{number}" / "sessions"),
+            WEB_CONCURRENCY=str(self.workers),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def _shared_env(self):
+        # Every backend must share the secrets; one random pair per lab unless configured.
+        return {
+            "REDIS_URL": self.redis_url,
+            "DATABASE_URL": os.environ.get("DATABASE_URL")
+            or f"sqlite:///{self.runtime_dir / 'authlab.db'}",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
+            "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY") or secrets.token_urlsafe(48),
+        }
+
+    def _start_backends(self):
+        shared = self._shared_env()
+        for number in range(1, self.backend_count + 1):
+            port = free_port()
+            (self.runtime_dir / f"backend-{number}").mkdir(mode=0o700)
+            argv = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
+                    "--bind", f"127.0.0.1:{port}"]
+            backend = Service(
+                f"backend-{number}",
+                argv,
+                self.runtime_dir / f"backend-{number}.log",
+                ready=lambda port=port: http_ok(f"http://127.0.0.1:{port}/healthz"),
+                env=self._backend_env(number, shared),
+                cwd=REPO_ROOT,
+            )
+            backend.port = port
+            self.backends[number] = backend
+            backend.start()
+        for backend in self.backends.values():
+            backend.wait_ready(timeout=60)
+
+    def _start_nginx(self, nginx_bin):
+        nginx_dir = self.runtime_dir / "nginx"
+        nginx_dir.mkdir(mode=0o755)
+        site = nginx_dir / "authlab.conf"
+        site.write_text(
+            nginx.render(
+                {
+                    "NGINX_LISTEN": f"127.0.0.1:{self.port}",
+                    "NGINX_UPSTREAM_SERVERS": nginx.upstream_servers(
+                        f"127.0.0.1:{backend.port}" for backend in self.backends.values()
+                    ),
+                    "NGINX_STATIC_ROOT": str(REPO_ROOT / "static"),
+                }
+            )
+        )
+        main = nginx_dir / "nginx.conf"
+        main.write_text(nginx.main_config(site, nginx_dir))
+        argv = [nginx_bin, "-p", str(nginx_dir), "-c", str(main), "-e", str(nginx_dir / "error.log")]
+        self.nginx = Service(
+            "nginx", argv, nginx_dir / "error.log", ready=lambda: http_ok(f"{self.url}/healthz")
+        )
+        self.nginx.start()
+        self.nginx.wait_ready()
+
+
+def install_signal_handlers():
+    """Turn SIGTERM into KeyboardInterrupt, so `up` stops its lab the same way on both."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
