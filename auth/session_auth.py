@@ -42,7 +42,12 @@ def log_out(mode):
     logout_user()
     session.clear()
     if mode.session_store == "cookie":
-        message = "The signed cookie is cleared. A copy kept by the client stays valid until it expires: nothing on the server remembers it."
+        message = (
+            "The signed cookie is cleared. A copy kept by the client stays valid until it "
+            "expires: nothing on the server remembers it."
+        )
     else:
-        message = "The session record is deleted on the server: the old session id is worthless now."
+        message = (
+            "The session record is deleted on the server: the old session id is worthless now."
+        )
     return {"logged_out": True, "message": message}

@@ -73,15 +73,18 @@ def check_secrets(app):
     """Refuse weak secrets in production; warn loudly about development defaults elsewhere."""
     weak = [
         name
-        for name, dev_value in (("SECRET_KEY", DEV_SECRET_KEY), ("JWT_SECRET_KEY", DEV_JWT_SECRET_KEY))
+        for name, dev_value in (
+            ("SECRET_KEY", DEV_SECRET_KEY),
+            ("JWT_SECRET_KEY", DEV_JWT_SECRET_KEY),
+        )
         if not app.config.get(name) or app.config[name] == dev_value or len(app.config[name]) < 32
     ]
     if not weak:
         return
     if app.config["LAB_ENV"] == "production":
         raise RuntimeError(
-            f"LAB_ENV=production needs real secrets: set {' and '.join(weak)} to at least 32 random "
-            "characters (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            f"LAB_ENV=production needs real secrets: set {' and '.join(weak)} to at least 32 "
+            "random characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
     app.logger.warning(
         "DEVELOPMENT SECRETS IN USE (%s): fine for a lab on your laptop, never for anything real. "

@@ -182,7 +182,7 @@ def log_out(mode):
     revoked_tokens.revoke(*payloads)
     return {
         "revoked": [payload["type"] for payload in payloads],
-        "message": "Revoked on every backend: their ids are in Redis until they would have expired.",
+        "message": "Revoked on every backend: the ids stay in Redis until the tokens expire.",
     }
 
 

@@ -1,5 +1,6 @@
 """Child processes of the lab: started in their own group, stopped with everything they spawned."""
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -80,10 +81,8 @@ _PR_SET_PDEATHSIG = 1
 def _stop_with_parent():
     # Linux only: if the launcher itself is killed, its children get SIGTERM too,
     # so no orphan keeps a port or a file open.
-    try:
+    with contextlib.suppress(AttributeError, OSError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (AttributeError, OSError):
-        pass
 
 
 class Service:
@@ -152,10 +151,8 @@ class Service:
         self.stop(sig=signal.SIGKILL)
 
     def _signal_group(self, sig):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def log_tail(self, lines=20):
         """Return the last lines of the log."""

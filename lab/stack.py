@@ -54,7 +54,9 @@ class Lab:
     def start(self):
         """Start Redis (unless a URL was given), the backends, then nginx; wait until all answer."""
         nginx_bin = find_program("nginx", "nginx")
-        redis_bin = None if self.external_redis_url else find_program("redis-server", "redis-server")
+        redis_bin = (
+            None if self.external_redis_url else find_program("redis-server", "redis-server")
+        )
         if self.port is None:
             self.port = free_port()
         elif port_in_use(self.port):
@@ -95,15 +97,17 @@ class Lab:
         return f"http://127.0.0.1:{self.backends[number].port}"
 
     def services(self):
-        """Describe each running service: name, pid, address, log file."""
+        """Describe each running service as (name, pid, address, notes)."""
         rows = []
         if self.redis is not None:
-            rows.append(("redis", self.redis.pid, self.redis_url, self.redis.log_path))
-        for number, backend in sorted(self.backends.items()):
-            address = f"http://127.0.0.1:{backend.port} ({self.workers} workers)"
-            rows.append((backend.name, backend.pid, address, backend.log_path))
+            rows.append(("redis", self.redis.pid, self.redis_url, "append-only file on disk"))
+        for backend in self.backends.values():
+            address = f"http://127.0.0.1:{backend.port}"
+            rows.append((backend.name, backend.pid, address, f"gunicorn, {self.workers} workers"))
         if self.nginx is not None:
-            rows.append(("nginx", self.nginx.pid, self.url, self.nginx.log_path))
+            rows.append(
+                ("nginx", self.nginx.pid, self.url, "round robin; sticky for /session-sticky/")
+            )
         return rows
 
     # -- faults on purpose ---------------------------------------------------------------
@@ -145,22 +149,10 @@ class Lab:
         return self.redis
 
     def _start_redis_service(self, redis_bin):
-        port = free_port()
         data_dir = self.runtime_dir / "redis"
         data_dir.mkdir()
-        self.redis_url = f"redis://127.0.0.1:{port}/0"
-        client = redis.Redis(port=port, socket_connect_timeout=0.2, socket_timeout=0.2)
-
-        def answers_ping():
-            try:
-                return client.ping()
-            except redis.RedisError:
-                return False
-
-        # Append-only file: revoked token ids and shared sessions survive a Redis restart.
-        argv = [redis_bin, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
-                "--save", "", "--appendonly", "yes", "--protected-mode", "yes"]
-        self.redis = Service("redis", argv, self.runtime_dir / "redis.log", answers_ping)
+        self.redis = redis_service(redis_bin, free_port(), data_dir, self.runtime_dir / "redis.log")
+        self.redis_url = self.redis.url
         self.redis.start()
         self.redis.wait_ready()
 
@@ -191,8 +183,15 @@ class Lab:
         for number in range(1, self.backend_count + 1):
             port = free_port()
             (self.runtime_dir / f"backend-{number}").mkdir(mode=0o700)
-            argv = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
-                    "--bind", f"127.0.0.1:{port}"]
+            argv = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+            ]
             backend = Service(
                 f"backend-{number}",
                 argv,
@@ -224,7 +223,15 @@ class Lab:
         )
         main = nginx_dir / "nginx.conf"
         main.write_text(nginx.main_config(site, nginx_dir))
-        argv = [nginx_bin, "-p", str(nginx_dir), "-c", str(main), "-e", str(nginx_dir / "error.log")]
+        argv = [
+            nginx_bin,
+            "-p",
+            str(nginx_dir),
+            "-c",
+            str(main),
+            "-e",
+            str(nginx_dir / "error.log"),
+        ]
         self.nginx = Service(
             "nginx", argv, nginx_dir / "error.log", ready=lambda: http_ok(f"{self.url}/healthz")
         )
@@ -239,3 +246,34 @@ def install_signal_handlers():
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+
+
+def redis_service(redis_bin, port, data_dir, log_path):
+    """Return a (not yet started) redis-server on 127.0.0.1:port keeping its data in data_dir."""
+    client = redis.Redis(port=port, socket_connect_timeout=0.2, socket_timeout=0.2)
+
+    def answers_ping():
+        try:
+            return client.ping()
+        except redis.RedisError:
+            return False
+
+    # Append-only file: revoked token ids and shared sessions survive a Redis restart.
+    argv = [
+        redis_bin,
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--protected-mode",
+        "yes",
+    ]
+    service = Service("redis", argv, log_path, answers_ping)
+    service.url = f"redis://127.0.0.1:{port}/0"
+    return service

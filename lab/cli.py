@@ -1,0 +1,89 @@
+"""Command line of the lab: `python -m lab up` runs the whole stack on this machine."""
+
+import argparse
+import os
+import sys
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from lab.processes import LabError, MissingProgram
+from lab.stack import Lab, install_signal_handlers
+
+EXIT_MISSING_PROGRAM = 2
+EXIT_FAILED = 1
+
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def build_parser():
+    """Return the argument parser of `python -m lab`."""
+    parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="run Redis, the backends and nginx until Ctrl-C")
+    up.add_argument("--backends", type=_positive, default=3, help="gunicorn backends (default 3)")
+    up.add_argument("--workers", type=_positive, default=2, help="workers per backend (default 2)")
+    up.add_argument(
+        "--port", type=_positive, default=8080, help="nginx port on 127.0.0.1 (default 8080)"
+    )
+    up.add_argument(
+        "--redis-url", help="use this Redis instead of starting one (default: $REDIS_URL)"
+    )
+    return parser
+
+
+def services_table(lab):
+    """Return a table of what runs where."""
+    table = Table(title="authlab is running")
+    for column in ("service", "pid", "listens on", "notes"):
+        table.add_column(column)
+    for name, pid, address, notes in lab.services():
+        table.add_row(name, str(pid), address, notes)
+    return table
+
+
+def up(args, console):
+    """Run the lab until Ctrl-C or SIGTERM, then stop everything it started."""
+    redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
+    lab = Lab(backends=args.backends, workers=args.workers, port=args.port, redis_url=redis_url)
+    install_signal_handlers()
+    try:
+        with console.status("starting Redis, the backends and nginx…"):
+            lab.start()
+        console.print(services_table(lab))
+        console.print(f"logs: {lab.runtime_dir}/*.log (deleted when the lab stops)")
+        console.print(f"\nOpen [bold]{lab.url}/[/bold]  ·  try: curl {lab.url}/api/modes")
+        console.print("Ctrl-C stops everything.", style="dim")
+        reported = set()
+        while True:
+            time.sleep(1)
+            for number, backend in lab.backends.items():
+                if not backend.running and number not in reported:
+                    reported.add(number)
+                    console.print(f"[yellow]backend-{number} has stopped; see {backend.log_path}")
+    except KeyboardInterrupt:
+        console.print("\nstopping…")
+    finally:
+        lab.stop()
+    console.print("stopped; nothing left running.")
+    return 0
+
+
+def main(argv=None):
+    """Run `python -m lab` with argv; return the exit code."""
+    args = build_parser().parse_args(argv)
+    console = Console()
+    try:
+        return up(args, console)
+    except MissingProgram as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_MISSING_PROGRAM
+    except LabError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
