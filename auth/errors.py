@@ -80,10 +80,7 @@ def _handle_http_exception(error):
 
 
 def _handle_internal_error(error):
-    # Errors raised while Flask opens or saves the session (before or after the view) land
-    # here rather than in the RedisError handler: a Redis outage there is still a 503.
-    if isinstance(error.original_exception, RedisError):
-        return store_unavailable()
+    # The details go to the backend's log, never to the client.
     return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal server error")
 
 

@@ -11,11 +11,13 @@ import tempfile
 from collections import ChainMap
 
 from cachelib import FileSystemCache
-from flask import request
-from flask.sessions import SecureCookieSessionInterface, SessionInterface
+from flask import request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
+from redis.exceptions import RedisError
 
+from auth.errors import store_unavailable
 from auth.modes import MODES, mode_for_path
 
 # Enough for every client of a load experiment; past it cachelib prunes expired sessions first.
@@ -46,6 +48,14 @@ def local_session_dir(app):
     if configured:
         return configured
     return os.path.join(tempfile.gettempdir(), f"authlab-sessions-{app.config['BACKEND_NAME']}")
+
+
+class UnavailableSession(SecureCookieSession):
+    """Stands in for a session whose store could not be read; the request is refused."""
+
+    def __init__(self, error):
+        super().__init__()
+        self.error = error
 
 
 class ModeSessionInterface(SessionInterface):
@@ -79,14 +89,25 @@ class ModeSessionInterface(SessionInterface):
         if entry is None:
             return None
         store, mode_app = entry
-        return store.open_session(mode_app, request)
+        try:
+            return store.open_session(mode_app, request)
+        except RedisError as error:
+            # Flask opens the session before its error handlers apply: keep the error
+            # for refuse_without_store(), which raises it where a 503 handler catches it.
+            return UnavailableSession(error)
 
     def save_session(self, app, session, response):
         """Save the session into the store of the request's mode."""
         entry = self._store()
-        if entry is not None:
-            store, mode_app = entry
+        if entry is None or isinstance(session, UnavailableSession):
+            return
+        store, mode_app = entry
+        try:
             store.save_session(mode_app, session, response)
+        except RedisError:
+            # The view has answered but its session could not be stored: refuse the answer
+            # rather than hand out a credential that no backend will recognise.
+            _replace_with_refusal(response)
 
     def regenerate(self, session):
         """Give the session a new id (server-side stores), deleting the old record."""
@@ -95,6 +116,22 @@ class ModeSessionInterface(SessionInterface):
             entry[0].regenerate(session)
 
 
+def _replace_with_refusal(response):
+    refusal = store_unavailable()
+    response.status_code = refusal.status_code
+    response.set_data(refusal.get_data())
+    response.headers.remove("Set-Cookie")
+    response.content_type = refusal.content_type
+    response.headers["Retry-After"] = refusal.headers["Retry-After"]
+
+
+def refuse_without_store():
+    """Fail closed: a request whose session store is unreachable goes no further."""
+    if isinstance(session, UnavailableSession):
+        raise session.error
+
+
 def init_app(app, redis_client):
     """Install the per-mode session interface on the app."""
     app.session_interface = ModeSessionInterface(app, redis_client)
+    app.before_request(refuse_without_store)
