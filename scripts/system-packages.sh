@@ -28,8 +28,15 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 echo "Installing Debian packages: ${missing[*]}"
+# Installing nginx or redis-server must not start their system services on ports of their
+# own: the lab starts its own servers, on loopback, and stops them. policy-rc.d is Debian's
+# switch for that, and is removed again afterwards.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod +x "$policy"
+  trap '$sudo rm -f "$policy"' EXIT
+fi
 $sudo apt-get update -qq
-# Installing nginx or redis-server must not start their system services on ports of
-# their own: the lab starts its own, on loopback, and stops them.
-DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "Installed: ${missing[*]}"
