@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -9,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lab.processes import LabError, MissingProgram
-from lab.stack import Lab, install_signal_handlers
+from lab.stack import Lab
 
 EXIT_MISSING_PROGRAM = 2
 EXIT_FAILED = 1
@@ -48,11 +49,16 @@ def services_table(lab):
     return table
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def up(args, console):
     """Run the lab until Ctrl-C or SIGTERM, then stop everything it started."""
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
     lab = Lab(backends=args.backends, workers=args.workers, port=args.port, redis_url=redis_url)
-    install_signal_handlers()
+    # SIGTERM stops the lab exactly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         with console.status("starting Redis, the backends and nginx…"):
             lab.start()
@@ -70,6 +76,9 @@ def up(args, console):
     except KeyboardInterrupt:
         console.print("\nstopping…")
     finally:
+        # A second Ctrl-C or SIGTERM must not leave the lab half stopped.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         lab.stop()
     console.print("stopped; nothing left running.")
     return 0

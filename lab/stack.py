@@ -3,7 +3,6 @@
 import os
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -237,15 +236,6 @@ class Lab:
         )
         self.nginx.start()
         self.nginx.wait_ready()
-
-
-def install_signal_handlers():
-    """Turn SIGTERM into KeyboardInterrupt, so `up` stops its lab the same way on both."""
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
 
 
 def redis_service(redis_bin, port, data_dir, log_path):
