@@ -4,7 +4,7 @@ VENV := .venv
 VENV_PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: up test lint format system-packages clean
+.PHONY: up test install lint format system-packages clean
 
 up: system-packages $(INSTALLED)
 	$(VENV_PYTHON) -m lab up $(ARGS)
@@ -18,6 +18,8 @@ lint: $(INSTALLED)
 
 format: $(INSTALLED)
 	$(VENV)/bin/ruff format .
+
+install: $(INSTALLED)
 
 system-packages:
 	@scripts/system-packages.sh
