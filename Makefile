@@ -9,7 +9,8 @@ INSTALLED := $(VENV)/.installed
 up: system-packages $(INSTALLED)
 	$(VENV_PYTHON) -m lab up $(ARGS)
 
-test: system-packages $(INSTALLED) lint
+test: $(INSTALLED) lint
+	@scripts/system-packages.sh chromium
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)

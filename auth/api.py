@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 from flask import Blueprint, current_app, jsonify, request
 
-from auth import session_auth, tokens
+from auth import session_auth, tokens, wire
 from auth.errors import BadRequest, LabError, Unauthorized
 from auth.modes import MODES
 from auth.users import authenticate
@@ -88,6 +88,12 @@ def logout(mode):
     body = {"mode": mode.name, "served_by": _served_by()}
     body.update(_handler(mode).log_out(mode))
     return body
+
+
+@bp.get("/<mode:mode>/api/credential")
+def credential(mode):
+    """Describe the credential this request carried, as it went over the wire."""
+    return {"mode": mode.name, "served_by": _served_by(), **wire.describe(mode)}
 
 
 @bp.post("/<mode:mode>/api/refresh")

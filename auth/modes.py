@@ -13,6 +13,8 @@ class Mode:
     description: str
     credential: str
     server_state: str
+    # What a backend must look up to accept the credential on each request.
+    lookup: str
     # "session": Flask-Login on a session interface; "jwt": flask-jwt-extended.
     kind: str
     # For session modes: where the session lives ("local", "redis" or "cookie").
@@ -38,6 +40,8 @@ class Mode:
             "description": self.description,
             "credential": self.credential,
             "server_state": self.server_state,
+            "lookup": self.lookup,
+            "kind": self.kind,
         }
 
 
@@ -50,6 +54,7 @@ MODES = {
             "round-robin balancer only the backend that logged you in knows you.",
             credential="session-id cookie",
             server_state="this backend's own disk",
+            lookup="its own disk: the session file the cookie names (no other backend has it)",
             kind="session",
             session_store="local",
         ),
@@ -59,6 +64,7 @@ MODES = {
             "backend: it works until that backend dies.",
             credential="session-id cookie (plus nginx's routing cookie)",
             server_state="this backend's own disk",
+            lookup="its own disk: the session file the cookie names (nginx routes you to it)",
             kind="session",
             session_store="local",
         ),
@@ -68,6 +74,7 @@ MODES = {
             "backend knows you, and Redis becomes the single point of failure.",
             credential="session-id cookie",
             server_state="Redis (shared)",
+            lookup="Redis: one GET of the session record named by the cookie",
             kind="session",
             session_store="redis",
         ),
@@ -77,6 +84,7 @@ MODES = {
             "readable by the client, unforgeable without the shared secret.",
             credential="signed cookie holding the user id",
             server_state="nothing (stateless)",
+            lookup="nothing: an HMAC check of the cookie's signature with the shared secret",
             kind="session",
             session_store="cookie",
         ),
@@ -86,6 +94,7 @@ MODES = {
             "verifies its HMAC signature; logout cannot revoke it before it expires.",
             credential="Bearer access token + refresh token",
             server_state="nothing (stateless)",
+            lookup="nothing: an HMAC-SHA256 check of the token's signature with the shared secret",
             kind="jwt",
         ),
         Mode(
@@ -94,6 +103,7 @@ MODES = {
             "on every backend at once, at the price of state on every request.",
             credential="Bearer access token + refresh token",
             server_state="Redis (revoked token ids)",
+            lookup="the signature check, then Redis: one EXISTS on the token's id (jti)",
             kind="jwt",
             revocable=True,
         ),

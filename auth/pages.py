@@ -10,4 +10,7 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def index():
     """Show the modes and how to try them."""
-    return render_template("index.html", modes=MODES.values())
+    modes = list(MODES.values())
+    return render_template(
+        "index.html", modes=modes, modes_data=[mode.describe() for mode in modes]
+    )

@@ -1,6 +1,6 @@
 """Session modes: Flask-Login keeps the user id in the session of the request's mode."""
 
-from flask import current_app, session
+from flask import current_app, g, request, session
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from auth.errors import Unauthorized
@@ -38,9 +38,14 @@ def current_username(mode):
 
 
 def log_out(mode):
-    """Forget the user: the server-side record is deleted, the cookie cleared."""
+    """Forget the user: the server-side record is deleted, the cookie cleared.
+
+    With ?keep_cookie=1 the browser is not told to delete its cookie: it keeps a copy, as
+    someone who had copied it would, so that the demo can replay it.
+    """
     logout_user()
     session.clear()
+    g.keep_session_cookie = request.args.get("keep_cookie") == "1"
     if mode.session_store == "cookie":
         message = (
             "The signed cookie is cleared. A copy kept by the client stays valid until it "

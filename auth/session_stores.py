@@ -11,7 +11,7 @@ import tempfile
 from collections import ChainMap
 
 from cachelib import FileSystemCache
-from flask import request, session
+from flask import g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionInterface
 from flask_session.cachelib import CacheLibSessionInterface
 from flask_session.redis import RedisSessionInterface
@@ -108,12 +108,26 @@ class ModeSessionInterface(SessionInterface):
             # The view has answered but its session could not be stored: refuse the answer
             # rather than hand out a credential that no backend will recognise.
             _replace_with_refusal(response)
+            return
+        if g.get("keep_session_cookie"):
+            _drop_cookie_deletion(response, mode_app.config["SESSION_COOKIE_NAME"])
 
     def regenerate(self, session):
         """Give the session a new id (server-side stores), deleting the old record."""
         entry = self._store()
         if entry is not None and hasattr(entry[0], "regenerate"):
             entry[0].regenerate(session)
+
+
+def _drop_cookie_deletion(response, cookie_name):
+    kept = [
+        header
+        for header in response.headers.getlist("Set-Cookie")
+        if not header.startswith(f"{cookie_name}=")
+    ]
+    response.headers.remove("Set-Cookie")
+    for header in kept:
+        response.headers.add("Set-Cookie", header)
 
 
 def _replace_with_refusal(response):

@@ -1,6 +1,8 @@
-"""Fixtures: a real Redis for unit tests, the app on it, and a real nginx + gunicorn lab."""
+"""Fixtures: a real Redis for unit tests, the app on it, a real nginx + gunicorn lab, Chromium."""
 
+import re
 import secrets
+from pathlib import Path
 
 import pytest
 import redis
@@ -72,3 +74,37 @@ def lab():
     """A real lab: Redis, three gunicorn backends and nginx, on free loopback ports."""
     with Lab(backends=3, workers=2) as running_lab:
         yield running_lab
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright, for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    from lab.browser import launch
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def page(browser, lab, request):
+    """A fresh browser page (its own cookies) on the lab's front page; screenshot afterwards."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    new_page = context.new_page()
+    new_page.errors = []
+    new_page.on("pageerror", lambda error: new_page.errors.append(str(error)))
+    new_page.goto(f"{lab.url}/")
+    new_page.wait_for_selector("body[data-ready='true']")
+    yield new_page
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    new_page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    context.close()
+    assert new_page.errors == [], new_page.errors

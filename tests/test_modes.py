@@ -365,3 +365,41 @@ def test_front_page_describes_jwts_truthfully(client):
     page = client.get("/").get_data(as_text=True)
     assert "signed, not encrypted" in page
     assert "decrypt" not in page.replace("decrypts nothing", "")
+
+
+def test_credential_report_masks_cookies(client):
+    login(client, "session-redis")
+    sid = client.get_cookie("session_redis", path="/session-redis").value
+    report = client.get("/session-redis/api/credential").get_json()
+    assert report["header"] == "Cookie" and report["readable_by_page"] is False
+    assert sid not in str(report)  # an HttpOnly cookie is never handed to scripts
+    assert report["value"] == f"session_redis={sid[:6]}…{sid[-4:]}"
+    assert report["bytes"] == len(f"Cookie: session_redis={sid}")
+    assert report["lookup"].startswith("Redis")
+
+
+def test_credential_report_decodes_the_signed_cookie_without_trusting_it(client):
+    login(client, "signed-cookie")
+    report = client.get("/signed-cookie/api/credential").get_json()
+    assert report["decoded"]["payload"]["_user_id"] == "alice"
+    assert report["decoded"]["signature_valid"] is True
+
+
+def test_credential_report_of_a_bearer_token(client):
+    token = login(client, "jwt").get_json()["access_token"]
+    report = client.get("/jwt/api/credential", headers=bearer(token)).get_json()
+    assert report["value"] == f"Bearer {token}"
+    assert report["bytes"] == len(f"Authorization: Bearer {token}")
+    empty = client.get("/jwt/api/credential").get_json()
+    assert empty["bytes"] == 0 and empty["value"] == ""
+
+
+def test_logout_keeping_the_cookie_still_destroys_the_session(client, redis_client):
+    login(client, "session-redis")
+    sid = client.get_cookie("session_redis", path="/session-redis").value
+    logout = client.post("/session-redis/api/logout?keep_cookie=1")
+    assert logout.status_code == HTTPStatus.OK
+    assert logout.headers.getlist("Set-Cookie") == []  # the browser keeps its copy
+    assert client.get_cookie("session_redis", path="/session-redis").value == sid
+    assert redis_client.exists(f"session:session-redis:{sid}") == 0
+    assert client.get("/session-redis/api/me").status_code == HTTPStatus.UNAUTHORIZED

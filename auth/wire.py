@@ -1,0 +1,59 @@
+"""What a request's credential looked like on the wire, for the demo page to show.
+
+The page cannot read HttpOnly cookies (that is their point), so the backend reports their
+names and sizes, with the values masked: this endpoint never hands a live secret to scripts.
+"""
+
+from flask import current_app, request
+from flask.sessions import SecureCookieSessionInterface
+
+# Values shorter than this are shown whole: they are too short to be a credential anyway.
+MASK_FROM = 16
+
+
+def mask(value):
+    """Return the value with its middle hidden."""
+    if len(value) < MASK_FROM:
+        return value
+    return f"{value[:6]}…{value[-4:]}"
+
+
+def _header_bytes(name, value):
+    return len(f"{name}: {value}".encode())
+
+
+def describe(mode):
+    """Describe the credential the current request carried for mode."""
+    if mode.kind == "jwt":
+        value = request.headers.get("Authorization", "")
+        return {
+            "header": "Authorization",
+            "value": value,
+            "bytes": _header_bytes("Authorization", value) if value else 0,
+            "readable_by_page": True,
+            "lookup": mode.lookup,
+        }
+    raw = request.headers.get("Cookie", "")
+    cookies = [
+        {"name": name, "value": mask(value), "bytes": len(value.encode())}
+        for name, value in request.cookies.items()
+    ]
+    description = {
+        "header": "Cookie",
+        "value": "; ".join(f"{cookie['name']}={cookie['value']}" for cookie in cookies),
+        "bytes": _header_bytes("Cookie", raw) if raw else 0,
+        "cookies": cookies,
+        "readable_by_page": False,
+        "lookup": mode.lookup,
+    }
+    if mode.session_store == "cookie" and mode.cookie_name in request.cookies:
+        description["decoded"] = _signed_cookie_payload(request.cookies[mode.cookie_name])
+    return description
+
+
+def _signed_cookie_payload(value):
+    # Anyone can decode a Flask session cookie: it is signed, not encrypted. The server's
+    # secret only tells whether the signature is genuine.
+    serializer = SecureCookieSessionInterface().get_signing_serializer(current_app)
+    signature_ok, payload = serializer.loads_unsafe(value)
+    return {"signature_valid": signature_ok, "payload": payload}
