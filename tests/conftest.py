@@ -92,6 +92,14 @@ def browser():
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+def save_screenshot(page, request):
+    """Save a full-page screenshot named after the test under test-artifacts/screenshots."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
 @pytest.fixture
 def page(browser, lab, request):
     """A fresh browser page (its own cookies) on the lab's front page; screenshot afterwards."""
@@ -102,9 +110,6 @@ def page(browser, lab, request):
     new_page.goto(f"{lab.url}/")
     new_page.wait_for_selector("body[data-ready='true']")
     yield new_page
-    folder = ARTIFACTS / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    new_page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    save_screenshot(new_page, request)
     context.close()
     assert new_page.errors == [], new_page.errors

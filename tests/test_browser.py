@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import save_screenshot
+
 pytestmark = pytest.mark.stack
 
 JWT_MODES = ["jwt", "jwt-blocklist"]
@@ -233,7 +235,7 @@ def test_credentials_stay_out_of_script_reach_and_storage(page):
     assert "JavaScript memory only" in page.locator("#storage-note").text_content()
 
 
-def test_page_works_offline(browser, lab):
+def test_page_works_offline(browser, lab, request):
     context = browser.new_context()
     page = context.new_page()
     origins = set()
@@ -241,6 +243,7 @@ def test_page_works_offline(browser, lab):
     page.goto(f"{lab.url}/")
     page.wait_for_selector("body[data-ready='true']")
     log_in(page, "jwt")
+    save_screenshot(page, request)
     context.close()
     assert origins == {urlsplit(lab.url).netloc}
 
