@@ -10,7 +10,7 @@ up: system-packages $(INSTALLED)
 	$(VENV_PYTHON) -m lab up $(ARGS)
 
 test: $(INSTALLED) lint
-	@scripts/system-packages.sh chromium
+	@scripts/system-packages.sh chromium wrk
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)

@@ -1,4 +1,4 @@
-"""Command line of the lab: `python -m lab up` runs the whole stack on this machine."""
+"""Command line of the lab: `up` runs the whole stack; `experiment` and `bench` measure it."""
 
 import argparse
 import os
@@ -9,18 +9,13 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from lab import bench, experiment
 from lab.processes import LabError, MissingProgram
 from lab.stack import Lab
+from lab.target import positive_int
 
 EXIT_MISSING_PROGRAM = 2
 EXIT_FAILED = 1
-
-
-def _positive(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def build_parser():
@@ -28,14 +23,15 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="run Redis, the backends and nginx until Ctrl-C")
-    up.add_argument("--backends", type=_positive, default=3, help="gunicorn backends (default 3)")
-    up.add_argument("--workers", type=_positive, default=2, help="workers per backend (default 2)")
+    up.add_argument("--backends", type=positive_int, default=3, help="backends (default 3)")
     up.add_argument(
-        "--port", type=_positive, default=8080, help="nginx port on 127.0.0.1 (default 8080)"
+        "--workers", type=positive_int, default=2, help="workers per backend (default 2)"
     )
-    up.add_argument(
-        "--redis-url", help="use this Redis instead of starting one (default: $REDIS_URL)"
-    )
+    up.add_argument("--port", type=positive_int, default=8080, help="nginx port (default 8080)")
+    up.add_argument("--redis-url", help="use this Redis instead of starting one ($REDIS_URL)")
+    up.set_defaults(run=run_up)
+    experiment.add_parser(commands)
+    bench.add_parser(commands)
     return parser
 
 
@@ -53,7 +49,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def up(args, console):
+def run_up(args, console):
     """Run the lab until Ctrl-C or SIGTERM, then stop everything it started."""
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
     lab = Lab(backends=args.backends, workers=args.workers, port=args.port, redis_url=redis_url)
@@ -89,7 +85,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     console = Console()
     try:
-        return up(args, console)
+        return args.run(args, console)
     except MissingProgram as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_MISSING_PROGRAM

@@ -15,6 +15,8 @@ class ModeClient:
         self.http = requests.Session()
         self.access_token = None
         self.refresh_token = None
+        self.expires_in = None
+        self._replayer = None
 
     def url(self, endpoint):
         """Return the URL of an endpoint of this client's mode."""
@@ -36,6 +38,7 @@ class ModeClient:
             body = response.json()
             self.access_token = body.get("access_token")
             self.refresh_token = body.get("refresh_token")
+            self.expires_in = body.get("expires_in")
         return response
 
     def me(self, token=None):
@@ -73,8 +76,10 @@ class ModeClient:
 
     def replay(self, snapshot):
         """Call /me with a credential held earlier, from a client with no other state."""
-        replayer = requests.Session()
-        replayer.cookies = snapshot["cookies"].copy()
-        return replayer.get(
+        if self._replayer is None or self._replayer.snapshot is not snapshot:
+            self._replayer = requests.Session()
+            self._replayer.cookies = snapshot["cookies"].copy()
+            self._replayer.snapshot = snapshot
+        return self._replayer.get(
             self.url("me"), headers=self._headers(snapshot["access_token"]), timeout=self.timeout
         )

@@ -5,9 +5,11 @@ import secrets
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import redis
+import requests
 
 from lab import nginx
 from lab.processes import LabError, Service, find_program, free_port, http_ok, port_in_use
@@ -116,12 +118,38 @@ class Lab:
         backend = self._backend(number)
         backend.stop() if graceful else backend.kill()
 
-    def start_backend(self, number):
-        """Start backend number again on its port, with its own session folder as it was."""
+    def start_backend(self, number, fresh=False):
+        """Start backend number again on its port; fresh: as a replacement with no sessions.
+
+        By default the backend finds its session folder as it was (a restarted process on the
+        same disk); fresh starts it empty, like a crashed server's memory or a new container.
+        """
         backend = self._backend(number)
-        if not backend.running:
-            backend.start()
-            backend.wait_ready()
+        if backend.running:
+            return
+        if fresh:
+            shutil.rmtree(self.runtime_dir / f"backend-{number}" / "sessions", ignore_errors=True)
+        backend.start()
+        backend.wait_ready()
+
+    def wait_until_routed(self, number, timeout=nginx.FAIL_TIMEOUT_SECONDS + 5):
+        """Wait until nginx sends requests to backend number again; return the seconds waited.
+
+        nginx skips a backend that refused a connection for FAIL_TIMEOUT_SECONDS, so a
+        restarted backend gets traffic again only after that.
+        """
+        name = f"backend-{number}"
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            for _ in range(len(self.backends)):
+                try:
+                    answer = requests.get(f"{self.url}/healthz", timeout=2)
+                except requests.RequestException:
+                    continue
+                if answer.headers.get("X-Served-By") == name:
+                    return time.monotonic() - start
+            time.sleep(0.2)
+        raise LabError(f"nginx did not route to {name} within {timeout}s")
 
     def stop_redis(self):
         """Stop the lab's Redis (its data is kept on disk for the restart)."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the lab needs, if any is missing: nginx, redis-server, and
 # python3-venv (for `make`'s virtualenv), plus any program named as an argument (make test
-# adds chromium). Uses sudo when not root. Does nothing when all
+# adds chromium and wrk). Uses sudo when not root. Does nothing when all
 # are present, so `make up` and `make test` can call it every time.
 set -euo pipefail
 
