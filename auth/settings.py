@@ -43,6 +43,10 @@ def defaults(instance_path):
         "MAX_CONTENT_LENGTH": 16 * 1024,
         "MAX_FIELD_LENGTH": 256,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # A session is written when it changes (login, logout), not on every request: /me
+        # then costs what the mode needs, one read of the store, and no write. The lifetime
+        # counts from login.
+        "SESSION_REFRESH_EACH_REQUEST": False,
     }
 
 
