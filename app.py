@@ -13,7 +13,7 @@ from auth.users import db, init_db
 def create_app(config=None):
     """Create the app: defaults, then the environment, then the config mapping given."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(settings.defaults(app.instance_path))
+    app.config.from_mapping(settings.defaults(app.instance_path, app.root_path))
     app.config.from_mapping(settings.from_environment())
     if config:
         app.config.from_mapping(config)

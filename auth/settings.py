@@ -18,14 +18,15 @@ ENVIRONMENT = {
     "LAB_ENV": ("LAB_ENV", str),
     "LAB_BACKEND_NAME": ("BACKEND_NAME", str),
     "LAB_SESSION_DIR": ("SESSION_DIR", str),
+    "LAB_REPORTS_DIR": ("REPORTS_DIR", str),
     "ACCESS_TOKEN_EXPIRES": ("JWT_ACCESS_TOKEN_EXPIRES", _SECONDS),
     "REFRESH_TOKEN_EXPIRES": ("JWT_REFRESH_TOKEN_EXPIRES", _SECONDS),
     "SESSION_LIFETIME": ("PERMANENT_SESSION_LIFETIME", _SECONDS),
 }
 
 
-def defaults(instance_path):
-    """Return the default configuration for an app whose instance folder is instance_path."""
+def defaults(instance_path, root_path):
+    """Return the default configuration for an app with these instance and root folders."""
     return {
         "LAB_ENV": "development",
         "BACKEND_NAME": "backend-1",
@@ -36,6 +37,8 @@ def defaults(instance_path):
         # Private to this backend: shared by its gunicorn workers, by no other backend.
         # None means a folder named after the backend in the system's temporary directory.
         "SESSION_DIR": None,
+        # Where `python -m lab experiment` writes its reports; the page shows the newest.
+        "REPORTS_DIR": os.path.join(root_path, "reports"),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=1),
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=1),
