@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -25,15 +25,13 @@ def main():
         page.get_by_test_id("login").click()
         page.wait_for_selector("text=Logged in to session-local")
         page.get_by_test_id("send-requests").click()
-        page.wait_for_function("document.querySelectorAll('#tiles li').length === 24")
+        expect(page.locator("#tiles li")).to_have_count(24)
         page.wait_for_timeout(300)
         page.screenshot(path=str(IMAGES / "demo.png"))
 
         page.get_by_test_id("request-count").fill("12")
         page.get_by_test_id("compare-all").click()
-        page.wait_for_function(
-            "document.querySelectorAll('[data-testid=compare-row] li').length === 72"
-        )
+        expect(page.locator("[data-testid=compare-row] li")).to_have_count(72, timeout=30_000)
         page.locator("#compare-heading").locator("..").screenshot(path=str(IMAGES / "compare.png"))
         browser.close()
     print(f"wrote {IMAGES / 'demo.png'} and {IMAGES / 'compare.png'}")

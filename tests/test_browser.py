@@ -5,6 +5,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import save_screenshot
 
@@ -19,19 +20,15 @@ def log_in(page, mode, username="alice", password="wonderland"):
     page.get_by_test_id("username").fill(username)
     page.get_by_test_id("password").fill(password)
     page.get_by_test_id("login").click()
-    page.wait_for_function(
-        "document.querySelector('[data-testid=login-status]').textContent.startsWith('Logged in')"
-    )
+    expect(page.get_by_test_id("login-status")).to_have_text(re.compile(r"^Logged in"))
 
 
 def fire(page, count):
     """Send count requests to /me and return the tiles as (backend, status) pairs."""
     page.get_by_test_id("request-count").fill(str(count))
     page.get_by_test_id("send-requests").click()
-    page.wait_for_function(
-        f"document.querySelectorAll('#tiles [data-testid=tile]').length === {count}"
-    )
-    page.wait_for_function("!document.getElementById('send-requests').disabled")
+    expect(page.locator("#tiles [data-testid=tile]")).to_have_count(count)
+    expect(page.get_by_test_id("send-requests")).to_be_enabled()
     return tiles(page.locator("#tiles"))
 
 
@@ -80,10 +77,10 @@ def test_jwt_is_accepted_by_every_backend(page):
 def test_compare_all_modes_side_by_side(page):
     page.get_by_test_id("request-count").fill("12")
     page.get_by_test_id("compare-all").click()
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=compare-row] [data-testid=tile]').length === 72",
-        timeout=30_000,
+    expect(page.locator("[data-testid=compare-row] [data-testid=tile]")).to_have_count(
+        72, timeout=30_000
     )
+    expect(page.get_by_test_id("compare-all")).to_be_enabled()
     rows = {
         row.get_attribute("data-mode"): tiles(row)
         for row in page.get_by_test_id("compare-row").all()
@@ -153,9 +150,7 @@ def test_unsigned_token_is_rejected(page, mode):
 def log_out(page):
     """Log out through the page and return the backend that answered."""
     page.get_by_test_id("logout").click()
-    page.wait_for_function(
-        "document.querySelector('[data-testid=login-status]').textContent.startsWith('Logged out')"
-    )
+    expect(page.get_by_test_id("login-status")).to_have_text(re.compile(r"^Logged out"))
     status = page.get_by_test_id("login-status").text_content()
     return re.search(r"\((backend-\d+)\)", status).group(1)
 
@@ -235,17 +230,22 @@ def test_credentials_stay_out_of_script_reach_and_storage(page):
     assert "JavaScript memory only" in page.locator("#storage-note").text_content()
 
 
-def test_page_works_offline(browser, lab, request):
+def test_page_works_offline_and_within_its_content_security_policy(browser, lab, request):
     context = browser.new_context()
     page = context.new_page()
     origins = set()
+    console = []
     page.on("request", lambda request: origins.add(urlsplit(request.url).netloc))
+    page.on("console", lambda message: console.append(message.text))
     page.goto(f"{lab.url}/")
     page.wait_for_selector("body[data-ready='true']")
     log_in(page, "jwt")
+    page.get_by_test_id("send-requests").click()
+    expect(page.locator("#tiles [data-testid=tile]")).to_have_count(24)
     save_screenshot(page, request)
     context.close()
     assert origins == {urlsplit(lab.url).netloc}
+    assert not [text for text in console if "Content Security Policy" in text], console
 
 
 def test_usable_by_keyboard(page):
@@ -257,9 +257,7 @@ def test_usable_by_keyboard(page):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.testid") == "login"
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.querySelector('[data-testid=login-status]').textContent.startsWith('Logged in')"
-    )
+    expect(page.get_by_test_id("login-status")).to_have_text(re.compile(r"^Logged in"))
     assert "jwt-blocklist" in page.get_by_test_id("login-status").text_content()
 
 

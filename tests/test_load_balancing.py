@@ -158,3 +158,25 @@ def test_front_page_and_static_files_through_nginx(lab):
     assert css.headers["Content-Type"].startswith("text/css")
     assert "X-Served-By" not in css.headers  # nginx serves static files itself
     assert "nginx/" not in css.headers.get("Server", "")  # no version disclosed
+
+
+SECURITY_HEADERS = ("X-Content-Type-Options", "Referrer-Policy", "Content-Security-Policy")
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/static/lab.css", "/session-sticky/api/me", "/jwt/api/me", "/nope"]
+)
+def test_nginx_adds_security_headers_everywhere(lab, path):
+    response = requests.get(lab.url + path, timeout=5)
+    for header in SECURITY_HEADERS:
+        assert header in response.headers, (path, header)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Server"] == "nginx"  # no version
+
+
+def test_oversized_headers_get_a_json_431(lab):
+    response = requests.get(
+        f"{lab.url}/session-redis/api/me", headers={"Cookie": "session_redis=" + "A" * 40_000}
+    )
+    assert response.status_code == 431
+    assert response.json()["error"] == "request headers too large"
