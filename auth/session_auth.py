@@ -1,10 +1,19 @@
 """Session modes: Flask-Login keeps the user id in the session of the request's mode."""
 
+import secrets
+from http import HTTPStatus
+
 from flask import current_app, g, request, session
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from auth.errors import Unauthorized
+from auth.errors import LabError, Unauthorized
 from auth.users import Identity
+
+# A cookie travels with every request the browser makes, also those a hostile page triggers:
+# a request that changes state must also carry this token, which only our page can read (from
+# the login answer) and send as a header.
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_SESSION_KEY = "_csrf_token"
 
 login_manager = LoginManager()
 # Binding a session to IP address and User-Agent adds little security, and it is not what
@@ -29,7 +38,21 @@ def log_in(mode, username):
     current_app.session_interface.regenerate(session)
     session.clear()
     login_user(Identity(username))
-    return {}
+    session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
+    return {"csrf_token": session[CSRF_SESSION_KEY]}
+
+
+def require_csrf_token():
+    """Refuse a state-changing request whose session is logged in but whose CSRF header is wrong."""
+    expected = session.get(CSRF_SESSION_KEY)
+    if expected is None:
+        return  # no login to abuse
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not secrets.compare_digest(sent.encode(), expected.encode()):
+        raise LabError(
+            f"missing or wrong {CSRF_HEADER} header: send the csrf_token from the login answer",
+            HTTPStatus.FORBIDDEN,
+        )
 
 
 def current_username(mode):
@@ -43,6 +66,7 @@ def log_out(mode):
     With ?keep_cookie=1 the browser is not told to delete its cookie: it keeps a copy, as
     someone who had copied it would, so that the demo can replay it.
     """
+    require_csrf_token()
     logout_user()
     session.clear()
     g.keep_session_cookie = request.args.get("keep_cookie") == "1"

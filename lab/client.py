@@ -16,6 +16,7 @@ class ModeClient:
         self.access_token = None
         self.refresh_token = None
         self.expires_in = None
+        self.csrf_token = None
         self._replayer = None
 
     def url(self, endpoint):
@@ -24,6 +25,9 @@ class ModeClient:
 
     def _headers(self, token):
         return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def _csrf_headers(self):
+        return {"X-CSRF-Token": self.csrf_token} if self.csrf_token else {}
 
     def login(self, username="alice", password=None):
         """Log in; on success keep the tokens (JWT modes) or cookies (session modes)."""
@@ -39,6 +43,7 @@ class ModeClient:
             self.access_token = body.get("access_token")
             self.refresh_token = body.get("refresh_token")
             self.expires_in = body.get("expires_in")
+            self.csrf_token = body.get("csrf_token")
         return response
 
     def me(self, token=None):
@@ -56,7 +61,7 @@ class ModeClient:
         )
         return self.http.post(
             self.url("logout"),
-            headers=self._headers(self.access_token),
+            headers={**self._headers(self.access_token), **self._csrf_headers()},
             json=body,
             timeout=self.timeout,
         )

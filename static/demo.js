@@ -114,6 +114,7 @@ async function login(mode, username, password) {
       user: result.body.user,
       accessToken: result.body.access_token ?? null,
       refreshToken: result.body.refresh_token ?? null,
+      csrfToken: result.body.csrf_token ?? null,
     });
     oldCredentials.delete(mode.name);
   }
@@ -136,7 +137,9 @@ async function onLogout() {
   const mode = currentMode();
   const credential = held.get(mode.name);
   const keepCopy = $("keep-copy").checked;
-  const headers = { "Content-Type": "application/json", ...bearer(credential?.accessToken) };
+  // Cookie modes: the login answer's CSRF token proves the request comes from this page.
+  const csrf = credential?.csrfToken ? { "X-CSRF-Token": credential.csrfToken } : {};
+  const headers = { "Content-Type": "application/json", ...bearer(credential?.accessToken), ...csrf };
   const body = credential?.refreshToken ? JSON.stringify({ refresh_token: credential.refreshToken }) : null;
   const query = keepCopy && !isJwt(mode) ? "?keep_cookie=1" : "";
   const result = await call(apiUrl(mode, "logout") + query, { method: "POST", headers, body });

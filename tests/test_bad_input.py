@@ -154,3 +154,18 @@ def test_bad_logout_body_in_jwt_blocklist_revokes_nothing(lab, body):
 def test_wrong_methods_and_paths(lab, method, path, status):
     response = requests.request(method, lab.url + path, timeout=10)
     assert_clean_error(response, status)
+
+
+@pytest.mark.parametrize("mode", [name for name, m in MODES.items() if m.kind == "session"])
+def test_csrf_less_logout_of_a_cookie_session_is_refused(lab, mode):
+    from lab.client import ModeClient
+
+    client = ModeClient(lab.url, mode)
+    login = client.login()
+    assert login.status_code == HTTPStatus.OK
+    # A hostile page's request carries the cookie, not the token. Sent to the backend that
+    # holds the session, so that there is a login to protect even in session-local.
+    holder = int(login.headers["X-Served-By"].removeprefix("backend-"))
+    client.base_url, client.csrf_token = lab.backend_url(holder), None
+    assert_clean_error(client.logout(), HTTPStatus.FORBIDDEN)
+    assert client.me().status_code == HTTPStatus.OK

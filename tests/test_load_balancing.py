@@ -64,7 +64,7 @@ def _credential_headers(client):
     if mode.kind == "jwt":
         return {"Authorization": f"Bearer {client.access_token}"}
     value = client.http.cookies.get(mode.cookie_name, path=mode.prefix)
-    return {"Cookie": f"{mode.cookie_name}={value}"}
+    return {"Cookie": f"{mode.cookie_name}={value}", "X-CSRF-Token": client.csrf_token}
 
 
 def _me_on_every_backend(lab, mode, headers):

@@ -133,14 +133,19 @@ def test_session_modes_have_no_refresh(client, mode):
     assert "no refresh tokens" in response.get_json()["error"]
 
 
+def csrf(login_response):
+    """Return the CSRF header for the session a login response started."""
+    return {"X-CSRF-Token": login_response.get_json()["csrf_token"]}
+
+
 def test_session_redis_keeps_the_session_in_redis_and_logout_deletes_it(client, redis_client):
-    login(client, "session-redis")
+    logged_in = login(client, "session-redis")
     sid = client.get_cookie("session_redis", path="/session-redis").value
     assert redis_client.exists(f"session:session-redis:{sid}") == 1
     ttl = redis_client.ttl(f"session:session-redis:{sid}")
     assert 3500 < ttl <= 3600
 
-    logout = client.post("/session-redis/api/logout")
+    logout = client.post("/session-redis/api/logout", headers=csrf(logged_in))
     assert logout.status_code == HTTPStatus.OK
     assert redis_client.exists(f"session:session-redis:{sid}") == 0
     client.set_cookie("session_redis", sid, path="/session-redis")
@@ -193,7 +198,7 @@ def test_login_gives_a_new_session_id_not_the_one_the_client_brought(client, mod
 
 
 def test_signed_cookie_holds_the_user_id_and_survives_logout_if_replayed(client):
-    login(client, "signed-cookie")
+    logged_in = login(client, "signed-cookie")
     value = client.get_cookie("signed_cookie", path="/signed-cookie").value
     # Flask's cookie is signed, not encrypted: its payload is readable (zlib + base64url).
     assert value.startswith(".")
@@ -203,7 +208,7 @@ def test_signed_cookie_holds_the_user_id_and_survives_logout_if_replayed(client)
     payload = json.loads(zlib.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))))
     assert payload["_user_id"] == "alice"
 
-    logout = client.post("/signed-cookie/api/logout")
+    logout = client.post("/signed-cookie/api/logout", headers=csrf(logged_in))
     assert logout.status_code == HTTPStatus.OK
     assert "stays valid" in logout.get_json()["message"]
     assert client.get("/signed-cookie/api/me").status_code == HTTPStatus.UNAUTHORIZED
@@ -395,11 +400,44 @@ def test_credential_report_of_a_bearer_token(client):
 
 
 def test_logout_keeping_the_cookie_still_destroys_the_session(client, redis_client):
-    login(client, "session-redis")
+    logged_in = login(client, "session-redis")
     sid = client.get_cookie("session_redis", path="/session-redis").value
-    logout = client.post("/session-redis/api/logout?keep_cookie=1")
+    logout = client.post("/session-redis/api/logout?keep_cookie=1", headers=csrf(logged_in))
     assert logout.status_code == HTTPStatus.OK
     assert logout.headers.getlist("Set-Cookie") == []  # the browser keeps its copy
     assert client.get_cookie("session_redis", path="/session-redis").value == sid
     assert redis_client.exists(f"session:session-redis:{sid}") == 0
     assert client.get("/session-redis/api/me").status_code == HTTPStatus.UNAUTHORIZED
+
+
+@pytest.mark.parametrize("mode", SESSION_MODES)
+@pytest.mark.parametrize("header", [None, "", "wrong-token"])
+def test_cookie_logout_needs_the_csrf_token(client, mode, header):
+    logged_in = login(client, mode)
+    assert len(logged_in.get_json()["csrf_token"]) >= 43  # 256 random bits
+    headers = {} if header is None else {"X-CSRF-Token": header}
+    refused = client.post(f"/{mode}/api/logout", headers=headers)
+    assert refused.status_code == HTTPStatus.FORBIDDEN
+    assert "X-CSRF-Token" in refused.get_json()["error"]
+    # A forged request changed nothing: the user is still logged in.
+    assert client.get(f"/{mode}/api/me").status_code == HTTPStatus.OK
+    assert client.post(f"/{mode}/api/logout", headers=csrf(logged_in)).status_code == HTTPStatus.OK
+
+
+def test_a_new_login_gets_a_new_csrf_token(client):
+    first = login(client, "session-redis").get_json()["csrf_token"]
+    second = login(client, "session-redis").get_json()["csrf_token"]
+    assert first != second
+    assert (
+        client.post("/session-redis/api/logout", headers={"X-CSRF-Token": first}).status_code
+        == HTTPStatus.FORBIDDEN
+    )
+
+
+@pytest.mark.parametrize("mode", JWT_MODES)
+def test_bearer_requests_need_no_csrf_token(client, mode):
+    body = login(client, mode).get_json()
+    assert "csrf_token" not in body
+    assert client.post(f"/{mode}/api/logout", headers=bearer(body["access_token"])).status_code == (
+        HTTPStatus.OK
+    )
