@@ -7,6 +7,7 @@ from auth import api, errors, pages, session_stores, settings, tokens
 from auth.modes import ModeConverter
 from auth.redis_store import redis_store
 from auth.session_auth import login_manager
+from auth.throttle import login_throttle
 from auth.users import db, init_db
 
 
@@ -28,6 +29,7 @@ def create_app(config=None):
     session_stores.init_app(app, app.extensions["redis"])
     login_manager.init_app(app)
     tokens.init_app(app)
+    login_throttle.init_app(app)
     errors.init_app(app)
 
     app.register_blueprint(api.bp)

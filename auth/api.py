@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 from auth import session_auth, tokens, wire
 from auth.errors import BadRequest, LabError, Unauthorized
 from auth.modes import MODES
+from auth.throttle import login_throttle
 from auth.users import authenticate
 
 bp = Blueprint("api", __name__)
@@ -65,9 +66,12 @@ def modes():
 def login(mode):
     """Check the username and password, then issue this mode's credential."""
     username, password = _credentials()
+    login_throttle.check(username, request.remote_addr)
     user = authenticate(username, password)
     if user is None:
+        login_throttle.record_failure(username, request.remote_addr)
         raise Unauthorized("wrong username or password")
+    login_throttle.forget_user(username)
     body = _identity_body(user, mode.name)
     body.update(_handler(mode).log_in(mode, user))
     return body

@@ -67,7 +67,11 @@ def _wants_json():
 
 
 def _handle_lab_error(error):
-    return error_response(error.status, error.message)
+    response = error_response(error.status, error.message)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _handle_http_exception(error):

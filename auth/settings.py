@@ -22,6 +22,9 @@ ENVIRONMENT = {
     "ACCESS_TOKEN_EXPIRES": ("JWT_ACCESS_TOKEN_EXPIRES", _SECONDS),
     "REFRESH_TOKEN_EXPIRES": ("JWT_REFRESH_TOKEN_EXPIRES", _SECONDS),
     "SESSION_LIFETIME": ("PERMANENT_SESSION_LIFETIME", _SECONDS),
+    "LOGIN_MAX_FAILURES_PER_USER": ("LOGIN_MAX_FAILURES_PER_USER", int),
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": ("LOGIN_MAX_FAILURES_PER_ADDRESS", int),
+    "LOGIN_THROTTLE_SECONDS": ("LOGIN_THROTTLE_SECONDS", int),
 }
 
 
@@ -61,19 +64,29 @@ def from_environment(environ=None):
         raw = environ.get(variable, "").strip()
         if not raw:
             continue
-        config[key] = _parse_seconds(variable, raw) if parse is _SECONDS else raw
+        if parse is _SECONDS:
+            config[key] = _parse_seconds(variable, raw)
+        elif parse is int:
+            config[key] = _parse_positive(variable, raw)
+        else:
+            config[key] = raw
     return config
 
 
-def _parse_seconds(variable, raw):
-    """Parse a positive number of seconds, naming the variable when it is not one."""
+def _parse_positive(variable, raw):
+    """Parse a positive whole number, naming the variable when it is not one."""
     try:
-        seconds = int(raw)
+        value = int(raw)
     except ValueError:
-        seconds = 0
-    if seconds <= 0:
-        raise RuntimeError(f"{variable} must be a positive whole number of seconds, not {raw!r}")
-    return timedelta(seconds=seconds)
+        value = 0
+    if value <= 0:
+        raise RuntimeError(f"{variable} must be a positive whole number, not {raw!r}")
+    return value
+
+
+def _parse_seconds(variable, raw):
+    """Parse a positive number of seconds as a timedelta."""
+    return timedelta(seconds=_parse_positive(variable, raw))
 
 
 def check_secrets(app):
