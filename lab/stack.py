@@ -42,6 +42,8 @@ class Lab:
         self.redis_url = redis_url
         self.backends = {}
         self.nginx = None
+        # The secrets every backend shares, so that tests and tools can forge or check tokens.
+        self.secrets = {}
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -197,12 +199,15 @@ class Lab:
 
     def _shared_env(self):
         # Every backend must share the secrets; one random pair per lab unless configured.
+        self.secrets = {
+            name: self.extra_env.get(name) or os.environ.get(name) or secrets.token_urlsafe(48)
+            for name in ("SECRET_KEY", "JWT_SECRET_KEY")
+        }
         return {
             "REDIS_URL": self.redis_url,
             "DATABASE_URL": os.environ.get("DATABASE_URL")
             or f"sqlite:///{self.runtime_dir / 'authlab.db'}",
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
-            "JWT_SECRET_KEY": os.environ.get("JWT_SECRET_KEY") or secrets.token_urlsafe(48),
+            **self.secrets,
         }
 
     def _start_backends(self):
