@@ -1,6 +1,7 @@
 """Session modes: Flask-Login keeps the user id in the session of the request's mode."""
 
 import secrets
+import time
 from http import HTTPStatus
 
 from flask import current_app, g, request, session
@@ -14,6 +15,13 @@ from auth.users import Identity
 # the login answer) and send as a header.
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_SESSION_KEY = "_csrf_token"
+
+# When the session started (absolute timeout) and when it was last used (idle timeout).
+STARTED_KEY = "_started"
+SEEN_KEY = "_seen"
+# The last-use time is written at most this often: an idle timeout must not cost a session
+# write on every request.
+SEEN_GRANULARITY_SECONDS = 60
 
 login_manager = LoginManager()
 # Binding a session to IP address and User-Agent adds little security, and it is not what
@@ -39,6 +47,7 @@ def log_in(mode, username):
     session.clear()
     login_user(Identity(username))
     session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
+    session[STARTED_KEY] = session[SEEN_KEY] = int(time.time())
     return {"csrf_token": session[CSRF_SESSION_KEY]}
 
 
@@ -56,8 +65,22 @@ def require_csrf_token():
 
 
 def current_username(mode):
-    """Return the user this backend finds in the request's session, or None."""
-    return current_user.get_id() if current_user.is_authenticated else None
+    """Return the user this backend finds in the request's session, or None once it timed out."""
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    started, seen = session.get(STARTED_KEY, 0), session.get(SEEN_KEY, 0)
+    if (
+        now - started > current_app.permanent_session_lifetime.total_seconds()
+        or now - seen > current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    ):
+        # Timed out: the record is destroyed, as a logout would.
+        logout_user()
+        session.clear()
+        return None
+    if now - seen >= SEEN_GRANULARITY_SECONDS:
+        session[SEEN_KEY] = now
+    return current_user.get_id()
 
 
 def log_out(mode):

@@ -22,6 +22,7 @@ ENVIRONMENT = {
     "ACCESS_TOKEN_EXPIRES": ("JWT_ACCESS_TOKEN_EXPIRES", _SECONDS),
     "REFRESH_TOKEN_EXPIRES": ("JWT_REFRESH_TOKEN_EXPIRES", _SECONDS),
     "SESSION_LIFETIME": ("PERMANENT_SESSION_LIFETIME", _SECONDS),
+    "SESSION_IDLE_TIMEOUT": ("SESSION_IDLE_TIMEOUT", _SECONDS),
     "LOGIN_MAX_FAILURES_PER_USER": ("LOGIN_MAX_FAILURES_PER_USER", int),
     "LOGIN_MAX_FAILURES_PER_ADDRESS": ("LOGIN_MAX_FAILURES_PER_ADDRESS", int),
     "LOGIN_THROTTLE_SECONDS": ("LOGIN_THROTTLE_SECONDS", int),
@@ -42,16 +43,18 @@ def defaults(instance_path, root_path):
         "SESSION_DIR": None,
         # Where `python -m lab experiment` writes its reports; the page shows the newest.
         "REPORTS_DIR": os.path.join(root_path, "reports"),
+        # Absolute session lifetime, counted from login, and the idle timeout.
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=1),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=15),
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=1),
         # Login bodies are tiny; anything larger is not a login.
         "MAX_CONTENT_LENGTH": 16 * 1024,
         "MAX_FIELD_LENGTH": 256,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        # A session is written when it changes (login, logout), not on every request: /me
-        # then costs what the mode needs, one read of the store, and no write. The lifetime
-        # counts from login.
+        # A session is written when it changes (login, logout, and at most once a minute to
+        # note it is in use, for the idle timeout), not on every request: /me then costs what
+        # the mode needs, one read of the store. The lifetime counts from login.
         "SESSION_REFRESH_EACH_REQUEST": False,
     }
 

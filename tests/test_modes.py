@@ -441,3 +441,35 @@ def test_bearer_requests_need_no_csrf_token(client, mode):
     assert client.post(f"/{mode}/api/logout", headers=bearer(body["access_token"])).status_code == (
         HTTPStatus.OK
     )
+
+
+@pytest.mark.parametrize("mode", SESSION_MODES)
+def test_sessions_time_out_when_idle_and_after_their_lifetime(tmp_path, redis_server, mode):
+    from datetime import timedelta
+    from unittest import mock
+
+    app = make_app(
+        tmp_path,
+        REDIS_URL=redis_server.url,
+        SESSION_IDLE_TIMEOUT=timedelta(seconds=100),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=250),
+    )
+    client = app.test_client()
+    start = time.time()
+    with mock.patch("auth.session_auth.time.time") as clock:
+        clock.return_value = start
+        login(client, mode)
+        # Used every 90 s: never idle for 100 s, so it lives...
+        for elapsed in (90, 180):
+            clock.return_value = start + elapsed
+            assert client.get(f"/{mode}/api/me").status_code == HTTPStatus.OK, elapsed
+        # ...until its absolute lifetime is over.
+        clock.return_value = start + 260
+        assert client.get(f"/{mode}/api/me").status_code == HTTPStatus.UNAUTHORIZED
+
+        clock.return_value = start
+        login(client, mode)
+        clock.return_value = start + 101  # idle too long
+        assert client.get(f"/{mode}/api/me").status_code == HTTPStatus.UNAUTHORIZED
+        clock.return_value = start + 102  # and it stays logged out
+        assert client.get(f"/{mode}/api/me").status_code == HTTPStatus.UNAUTHORIZED
