@@ -32,6 +32,14 @@ class Mode:
         """The name of this mode's session cookie, distinct from every other mode's."""
         return self.name.replace("-", "_")
 
+    def cookie_name_over(self, secure):
+        """The cookie's name over HTTPS (with the __Secure- prefix) or plain HTTP.
+
+        __Host- would be stronger but demands Path=/, and each mode's cookie is scoped to
+        the mode's own path; __Secure- makes the browser refuse it without TLS.
+        """
+        return f"__Secure-{self.cookie_name}" if secure else self.cookie_name
+
     def describe(self):
         """Return the public description of this mode, as /api/modes lists it."""
         return {

@@ -31,10 +31,15 @@ class _ModeApp:
     them this view instead keeps their code untouched while every mode gets its own cookie.
     """
 
-    def __init__(self, app, mode):
+    def __init__(self, app, mode, secure):
         self._app = app
         self.config = ChainMap(
-            {"SESSION_COOKIE_NAME": mode.cookie_name, "SESSION_COOKIE_PATH": mode.prefix},
+            {
+                "SESSION_COOKIE_NAME": mode.cookie_name_over(secure),
+                "SESSION_COOKIE_PATH": mode.prefix,
+                # Over TLS the cookie is Secure; the lab on plain HTTP could not set it then.
+                "SESSION_COOKIE_SECURE": secure,
+            },
             app.config,
         )
 
@@ -91,11 +96,12 @@ class ModeSessionInterface(SessionInterface):
                 store = SignedCookieStore()
             else:
                 continue
-            self._stores[mode.name] = (store, _ModeApp(app, mode))
+            for secure in (False, True):
+                self._stores[mode.name, secure] = (store, _ModeApp(app, mode, secure))
 
     def _store(self):
         mode = mode_for_path(request.path)
-        return self._stores.get(mode.name) if mode is not None else None
+        return self._stores.get((mode.name, request.is_secure)) if mode is not None else None
 
     def open_session(self, app, request):
         """Open the session of the request's mode; other URLs get Flask's null session."""

@@ -46,8 +46,9 @@ def describe(mode):
         "readable_by_page": False,
         "lookup": mode.lookup,
     }
-    if mode.session_store == "cookie" and mode.cookie_name in request.cookies:
-        description["decoded"] = _signed_cookie_payload(request.cookies[mode.cookie_name])
+    cookie_name = mode.cookie_name_over(request.is_secure)
+    if mode.session_store == "cookie" and cookie_name in request.cookies:
+        description["decoded"] = _signed_cookie_payload(request.cookies[cookie_name])
     return description
 
 

@@ -473,3 +473,22 @@ def test_sessions_time_out_when_idle_and_after_their_lifetime(tmp_path, redis_se
         assert client.get(f"/{mode}/api/me").status_code == HTTPStatus.UNAUTHORIZED
         clock.return_value = start + 102  # and it stays logged out
         assert client.get(f"/{mode}/api/me").status_code == HTTPStatus.UNAUTHORIZED
+
+
+@pytest.mark.parametrize("mode", SESSION_MODES)
+def test_over_tls_cookies_are_secure_and_prefixed(app, mode):
+    client = app.test_client()
+    # nginx in front of a TLS listener says so in X-Forwarded-Proto; ProxyFix trusts one hop.
+    behind_tls = client.post(
+        f"/{mode}/api/login", json=ALICE, headers={"X-Forwarded-Proto": "https"}
+    )
+    cookie = behind_tls.headers["Set-Cookie"]
+    assert cookie.startswith(f"__Secure-{MODES[mode].cookie_name}=")
+    assert "; Secure" in cookie and "HttpOnly" in cookie and f"Path=/{mode}" in cookie
+    # Plain HTTP keeps the plain name (a browser refuses __Secure- cookies without TLS).
+    assert not login(client, mode).headers["Set-Cookie"].startswith("__Secure-")
+    # And over https the prefixed cookie is the one that is read back.
+    tls = app.test_client()
+    tls.post(f"/{mode}/api/login", json=ALICE, base_url="https://localhost")
+    assert tls.get(f"/{mode}/api/me", base_url="https://localhost").status_code == HTTPStatus.OK
+    assert tls.get(f"/{mode}/api/me").status_code == HTTPStatus.UNAUTHORIZED
