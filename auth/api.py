@@ -56,6 +56,12 @@ def ping():
     return jsonify(_identity_body("anonymous", "none"))
 
 
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    """Publish the public keys that verify the lab's tokens (none with an HMAC secret)."""
+    return current_app.extensions["jwt_keys"].jwks()
+
+
 @bp.get("/api/modes")
 def modes():
     """List every mode with what it demonstrates."""

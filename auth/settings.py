@@ -13,6 +13,8 @@ _SECONDS = "seconds"
 ENVIRONMENT = {
     "SECRET_KEY": ("SECRET_KEY", str),
     "JWT_SECRET_KEY": ("JWT_SECRET_KEY", str),
+    "JWT_ALGORITHM": ("JWT_ALGORITHM", str),
+    "JWT_KEY_DIR": ("JWT_KEY_DIR", str),
     "REDIS_URL": ("REDIS_URL", str),
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "LAB_ENV": ("LAB_ENV", str),

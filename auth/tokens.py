@@ -20,7 +20,8 @@ from flask_jwt_extended.exceptions import (
     WrongTokenError,
 )
 
-from auth.errors import BadRequest, error_response
+from auth.errors import BadRequest, LabError, error_response
+from auth.keys import load_key_set
 from auth.redis_store import redis_store
 
 jwt = JWTManager()
@@ -64,10 +65,15 @@ revoked_tokens = RevokedTokens()
 
 
 def init_app(app):
-    """Configure flask-jwt-extended and the revoked-token store for the app."""
+    """Configure flask-jwt-extended, the signing keys and the revoked-token store for the app."""
     app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
     app.config.setdefault("JWT_ALGORITHM", "HS256")
-    app.config.setdefault("JWT_DECODE_ALGORITHMS", ["HS256"])
+    keys = load_key_set(app.config)
+    app.extensions["jwt_keys"] = keys
+    # One algorithm per key set: never HMAC and public-key algorithms side by side.
+    app.config["JWT_DECODE_ALGORITHMS"] = [keys.algorithm]
+    if keys.asymmetric:
+        app.config["JWT_PRIVATE_KEY"] = keys.signing_key
     app.config.setdefault("JWT_ENCODE_ISSUER", "authlab")
     app.config.setdefault("JWT_DECODE_ISSUER", "authlab")
     app.config.setdefault("JWT_ENCODE_AUDIENCE", "authlab")
@@ -121,12 +127,28 @@ def _expires_in():
     return int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
 
 
+def _signing_headers():
+    """Return the kid header of the key that signs, refusing if this backend holds none."""
+    keys = current_app.extensions["jwt_keys"]
+    if keys.signing_key is None:
+        raise LabError(
+            "this backend holds only public keys: it verifies tokens but cannot issue them",
+            HTTPStatus.SERVICE_UNAVAILABLE,
+        )
+    return {"kid": keys.signing_kid} if keys.signing_kid else None
+
+
 def log_in(mode, username):
     """Issue an access token and a refresh token bound to this mode."""
     claims = {MODE_CLAIM: mode.name}
+    headers = _signing_headers()
     return {
-        "access_token": create_access_token(identity=username, additional_claims=claims),
-        "refresh_token": create_refresh_token(identity=username, additional_claims=claims),
+        "access_token": create_access_token(
+            identity=username, additional_claims=claims, additional_headers=headers
+        ),
+        "refresh_token": create_refresh_token(
+            identity=username, additional_claims=claims, additional_headers=headers
+        ),
         "token_type": "Bearer",
         "expires_in": _expires_in(),
     }
@@ -146,7 +168,7 @@ def verify(token, mode, token_type="access"):
     try:
         decoded = pyjwt.api_jwt.decode_complete(
             token,
-            key=config["JWT_SECRET_KEY"],
+            key=current_app.extensions["jwt_keys"].verification_key(token),
             algorithms=config["JWT_DECODE_ALGORITHMS"],
             audience=config["JWT_DECODE_AUDIENCE"],
             issuer=config["JWT_DECODE_ISSUER"],
@@ -196,7 +218,9 @@ def refresh(mode):
     """Exchange the request's Bearer refresh token for a new access token."""
     payload = verified_request_token(mode, "refresh")
     access_token = create_access_token(
-        identity=payload["sub"], additional_claims={MODE_CLAIM: mode.name}
+        identity=payload["sub"],
+        additional_claims={MODE_CLAIM: mode.name},
+        additional_headers=_signing_headers(),
     )
     return {"access_token": access_token, "token_type": "Bearer", "expires_in": _expires_in()}
 

@@ -9,7 +9,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from lab import bench, experiment
+from lab import bench, experiment, keys
 from lab.processes import LabError, MissingProgram
 from lab.stack import Lab
 from lab.target import positive_int
@@ -32,6 +32,7 @@ def build_parser():
     up.set_defaults(run=run_up)
     experiment.add_parser(commands)
     bench.add_parser(commands)
+    keys.add_parser(commands)
     return parser
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import redis
 import requests
 
+from auth import keys
 from lab import nginx
 from lab.processes import LabError, Service, find_program, free_port, http_ok, port_in_use
 
@@ -197,18 +198,28 @@ class Lab:
         env.update(self.extra_env)
         return env
 
+    def _setting(self, name):
+        return self.extra_env.get(name) or os.environ.get(name)
+
     def _shared_env(self):
         # Every backend must share the secrets; one random pair per lab unless configured.
         self.secrets = {
-            name: self.extra_env.get(name) or os.environ.get(name) or secrets.token_urlsafe(48)
+            name: self._setting(name) or secrets.token_urlsafe(48)
             for name in ("SECRET_KEY", "JWT_SECRET_KEY")
         }
-        return {
+        shared = {
             "REDIS_URL": self.redis_url,
-            "DATABASE_URL": os.environ.get("DATABASE_URL")
+            "DATABASE_URL": self._setting("DATABASE_URL")
             or f"sqlite:///{self.runtime_dir / 'authlab.db'}",
             **self.secrets,
         }
+        algorithm = self._setting("JWT_ALGORITHM") or "HS256"
+        if algorithm in keys.ASYMMETRIC_ALGORITHMS:
+            folder = key_folder(
+                algorithm, self._setting("JWT_KEY_DIR"), self._setting("XDG_STATE_HOME")
+            )
+            shared["JWT_KEY_DIR"] = str(ensure_key_pair(algorithm, folder))
+        return shared
 
     def _start_backends(self):
         shared = self._shared_env()
@@ -269,6 +280,25 @@ class Lab:
         )
         self.nginx.start()
         self.nginx.wait_ready()
+
+
+def key_folder(algorithm, configured=None, state_home=None):
+    """Return the folder of the lab's key pairs: configured, or one in the user's state dir.
+
+    Outside the repository, so that no private key is ever committed.
+    """
+    if configured:
+        return Path(configured)
+    state = state_home or os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(state) / "authlab" / "keys" / algorithm
+
+
+def ensure_key_pair(algorithm, folder):
+    """Return folder, creating a first key pair for algorithm there if it has none."""
+    folder = Path(folder)
+    if not list(folder.glob(f"{algorithm}-*.pub.pem")):
+        keys.generate_key_pair(algorithm, folder)
+    return folder
 
 
 def redis_service(redis_bin, port, data_dir, log_path):
