@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from auth import api, errors, pages, session_stores, settings, tokens
+from auth import api, errors, pages, session_stores, settings, tokens, vulnerable
 from auth.modes import ModeConverter
 from auth.redis_store import redis_store
 from auth.session_auth import login_manager
@@ -34,6 +34,7 @@ def create_app(config=None):
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    vulnerable.init_app(app)
 
     @app.after_request
     def add_served_by(response):

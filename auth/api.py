@@ -4,7 +4,7 @@ from http import HTTPStatus
 
 from flask import Blueprint, current_app, jsonify, request
 
-from auth import session_auth, tokens, wire
+from auth import session_auth, tokens, vulnerable, wire
 from auth.errors import BadRequest, LabError, Unauthorized
 from auth.modes import MODES
 from auth.throttle import login_throttle
@@ -13,6 +13,14 @@ from auth.users import authenticate
 bp = Blueprint("api", __name__)
 
 CREDENTIAL_FIELDS = ("username", "password")
+
+
+def all_modes():
+    """Describe every mode this app serves, the vulnerable one included when it is on."""
+    described = [mode.describe() for mode in MODES.values()]
+    if current_app.config["LAB_VULNERABLE"]:
+        described.append(vulnerable.describe())
+    return described
 
 
 def _handler(mode):
@@ -65,7 +73,7 @@ def jwks():
 @bp.get("/api/modes")
 def modes():
     """List every mode with what it demonstrates."""
-    return {"modes": [mode.describe() for mode in MODES.values()], "served_by": _served_by()}
+    return {"modes": all_modes(), "served_by": _served_by()}
 
 
 @bp.post("/<mode:mode>/api/login")

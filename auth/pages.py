@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, send_from_directory
 
-from auth.modes import MODES
+from auth.api import all_modes
 
 bp = Blueprint("pages", __name__)
 
@@ -39,13 +39,8 @@ def latest_report():
 @bp.get("/")
 def index():
     """Show the demo: modes, requests, credentials, attacks, comparison."""
-    modes = list(MODES.values())
-    return render_template(
-        "index.html",
-        modes=modes,
-        modes_data=[mode.describe() for mode in modes],
-        report=latest_report(),
-    )
+    modes = all_modes()
+    return render_template("index.html", modes=modes, modes_data=modes, report=latest_report())
 
 
 @bp.get("/reports/latest")

@@ -18,6 +18,7 @@ ENVIRONMENT = {
     "REDIS_URL": ("REDIS_URL", str),
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "LAB_ENV": ("LAB_ENV", str),
+    "LAB_VULNERABLE": ("LAB_VULNERABLE", bool),
     "LAB_BACKEND_NAME": ("BACKEND_NAME", str),
     "LAB_SESSION_DIR": ("SESSION_DIR", str),
     "LAB_REPORTS_DIR": ("REPORTS_DIR", str),
@@ -35,6 +36,8 @@ def defaults(instance_path, root_path):
     """Return the default configuration for an app with these instance and root folders."""
     return {
         "LAB_ENV": "development",
+        # The workshop's deliberately insecure jwt-vulnerable mode: off unless asked for.
+        "LAB_VULNERABLE": False,
         "BACKEND_NAME": "backend-1",
         "SECRET_KEY": DEV_SECRET_KEY,
         "JWT_SECRET_KEY": DEV_JWT_SECRET_KEY,
@@ -71,6 +74,8 @@ def from_environment(environ=None):
             continue
         if parse is _SECONDS:
             config[key] = _parse_seconds(variable, raw)
+        elif parse is bool:
+            config[key] = raw.lower() in ("1", "true", "yes", "on")
         elif parse is int:
             config[key] = _parse_positive(variable, raw)
         else:

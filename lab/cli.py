@@ -9,7 +9,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from lab import bench, experiment, keys
+from lab import bench, crack, experiment, keys
 from lab.processes import LabError, MissingProgram
 from lab.stack import Lab
 from lab.target import positive_int
@@ -33,6 +33,7 @@ def build_parser():
     experiment.add_parser(commands)
     bench.add_parser(commands)
     keys.add_parser(commands)
+    crack.add_parser(commands)
     return parser
 
 
