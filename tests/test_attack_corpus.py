@@ -42,3 +42,19 @@ def test_attacks_on_refresh_and_logout_are_refused(lab, mode, endpoint, case):
         f"{lab.url}/{mode}/api/{endpoint}", headers={"Authorization": f"Bearer {token}"}, timeout=10
     )
     assert response.status_code == HTTPStatus.UNAUTHORIZED
+
+
+@pytest.mark.parametrize("mode", JWT_MODES)
+def test_access_and_refresh_tokens_are_not_interchangeable(lab, mode):
+    login = requests.post(
+        f"{lab.url}/{mode}/api/login",
+        json={"username": "alice", "password": "wonderland"},
+        timeout=10,
+    ).json()
+    access_as_refresh = requests.post(
+        f"{lab.url}/{mode}/api/refresh",
+        headers={"Authorization": f"Bearer {login['access_token']}"},
+        timeout=10,
+    )
+    assert access_as_refresh.status_code == HTTPStatus.UNAUTHORIZED
+    assert me(lab, mode, login["refresh_token"]).status_code == HTTPStatus.UNAUTHORIZED
