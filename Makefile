@@ -2,34 +2,47 @@
 PYTHON ?= python3
 VENV := .venv
 VENV_PYTHON := $(VENV)/bin/python
-INSTALLED := $(VENV)/.installed
+RUN_INSTALLED := $(VENV)/.installed-run
+DEV_INSTALLED := $(VENV)/.installed-dev
+# Offline rooms: `make vendor` once on a connected machine fills vendor/ with wheels, and
+# `make up` then installs from there without any network.
+PIP_SOURCE := $(if $(wildcard vendor/*.whl),--no-index --find-links vendor,)
 
-.PHONY: up test install lint format system-packages clean
+.PHONY: up test install lint format system-packages vendor clean
 
-up: system-packages $(INSTALLED)
+up: system-packages $(RUN_INSTALLED)
 	$(VENV_PYTHON) -m lab up $(ARGS)
 
-test: $(INSTALLED) lint
+test: $(DEV_INSTALLED) lint
 	@scripts/system-packages.sh chromium wrk
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
-lint: $(INSTALLED)
+install: $(DEV_INSTALLED)
+
+lint: $(DEV_INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: $(INSTALLED)
+format: $(DEV_INSTALLED)
 	$(VENV)/bin/ruff format .
-
-install: $(INSTALLED)
 
 system-packages:
 	@scripts/system-packages.sh
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+vendor:
+	$(PYTHON) -m pip download --dest vendor -r requirements.txt
+
+$(VENV_PYTHON):
 	$(PYTHON) -m venv $(VENV)
+
+$(RUN_INSTALLED): requirements.txt | $(VENV_PYTHON)
+	$(VENV_PYTHON) -m pip install --quiet $(PIP_SOURCE) -r requirements.txt
+	touch $(RUN_INSTALLED)
+
+$(DEV_INSTALLED): requirements.txt requirements-dev.txt | $(VENV_PYTHON)
 	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
 	$(VENV_PYTHON) -m pip install --quiet -r requirements-dev.txt
-	touch $(INSTALLED)
+	touch $(RUN_INSTALLED) $(DEV_INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,7 +9,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from lab import bench, crack, experiment, keys
+from lab import bench, crack, experiment, keys, workshop
 from lab.processes import LabError, MissingProgram
 from lab.stack import Lab
 from lab.target import positive_int
@@ -29,11 +29,18 @@ def build_parser():
     )
     up.add_argument("--port", type=positive_int, default=8080, help="nginx port (default 8080)")
     up.add_argument("--redis-url", help="use this Redis instead of starting one ($REDIS_URL)")
+    up.add_argument(
+        "--odd-secret",
+        type=positive_int,
+        metavar="N",
+        help="give backend N a SECRET_KEY of its own (workshop exercise 4)",
+    )
     up.set_defaults(run=run_up)
     experiment.add_parser(commands)
     bench.add_parser(commands)
     keys.add_parser(commands)
     crack.add_parser(commands)
+    workshop.add_parser(commands)
     return parser
 
 
@@ -54,7 +61,13 @@ def _interrupt(signum, frame):
 def run_up(args, console):
     """Run the lab until Ctrl-C or SIGTERM, then stop everything it started."""
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or None
-    lab = Lab(backends=args.backends, workers=args.workers, port=args.port, redis_url=redis_url)
+    lab = Lab(
+        backends=args.backends,
+        workers=args.workers,
+        port=args.port,
+        redis_url=redis_url,
+        odd_secret=args.odd_secret,
+    )
     # SIGTERM stops the lab exactly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     try:

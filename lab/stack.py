@@ -28,7 +28,7 @@ class Lab:
         lab.stop_redis(); lab.start_redis()
     """
 
-    def __init__(self, backends=3, workers=2, port=None, redis_url=None, env=None):
+    def __init__(self, backends=3, workers=2, port=None, redis_url=None, env=None, odd_secret=None):
         if backends < 1:
             raise LabError("a lab needs at least one backend")
         if workers < 1:
@@ -38,6 +38,11 @@ class Lab:
         self.port = port
         self.external_redis_url = redis_url
         self.extra_env = dict(env or {})
+        if odd_secret is not None and not 1 <= odd_secret <= backends:
+            raise LabError(f"--odd-secret must name a backend from 1 to {backends}")
+        # Workshop exercise 4: this backend gets a SECRET_KEY of its own, as a misconfigured
+        # server would, and rejects every signed cookie the others issue (and vice versa).
+        self.odd_secret = odd_secret
         self.runtime_dir = None
         self.redis = None
         self.redis_url = redis_url
@@ -107,7 +112,10 @@ class Lab:
             rows.append(("redis", self.redis.pid, self.redis_url, "append-only file on disk"))
         for backend in self.backends.values():
             address = f"http://127.0.0.1:{backend.port}"
-            rows.append((backend.name, backend.pid, address, f"gunicorn, {self.workers} workers"))
+            notes = f"gunicorn, {self.workers} workers"
+            if backend.name == f"backend-{self.odd_secret}":
+                notes += "; its own SECRET_KEY"
+            rows.append((backend.name, backend.pid, address, notes))
         if self.nginx is not None:
             rows.append(
                 ("nginx", self.nginx.pid, self.url, "round robin; sticky for /session-sticky/")
@@ -196,6 +204,8 @@ class Lab:
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)
+        if number == self.odd_secret:
+            env["SECRET_KEY"] = secrets.token_urlsafe(48)
         return env
 
     def _setting(self, name):
@@ -282,6 +292,12 @@ class Lab:
         self.nginx.wait_ready()
 
 
+def state_dir(state_home=None):
+    """Return the folder, outside the repo, of what outlives a run (keys, workshop progress)."""
+    state = state_home or os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(state) / "authlab"
+
+
 def key_folder(algorithm, configured=None, state_home=None):
     """Return the folder of the lab's key pairs: configured, or one in the user's state dir.
 
@@ -289,8 +305,7 @@ def key_folder(algorithm, configured=None, state_home=None):
     """
     if configured:
         return Path(configured)
-    state = state_home or os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(state) / "authlab" / "keys" / algorithm
+    return state_dir(state_home) / "keys" / algorithm
 
 
 def ensure_key_pair(algorithm, folder):

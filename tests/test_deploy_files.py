@@ -157,3 +157,19 @@ def test_app_trusts_exactly_one_proxy_hop():
     proxy = create_app({"TESTING": True}).wsgi_app
     assert isinstance(proxy, ProxyFix)
     assert (proxy.x_for, proxy.x_proto, proxy.x_host, proxy.x_prefix) == (1, 1, 1, 0)
+
+
+def test_make_up_installs_from_vendor_when_a_wheelhouse_is_there(tmp_path):
+    # A copy of the Makefile in an empty folder: make -n prints what it would run.
+    (tmp_path / "Makefile").write_text((REPO / "Makefile").read_text())
+    (tmp_path / "requirements.txt").write_text("flask\n")
+
+    def plan():
+        return subprocess.run(
+            ["make", "-n", "up"], cwd=tmp_path, capture_output=True, text=True, check=True
+        ).stdout
+
+    assert "--no-index" not in plan()
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "flask-3.1.3-py3-none-any.whl").write_bytes(b"")
+    assert "pip install --quiet --no-index --find-links vendor -r requirements.txt" in plan()
