@@ -6,7 +6,6 @@ the time per request a mode adds to the baseline. The same /me loop then runs in
 (Flask's test client, no network, no proxy) and under cProfile, to show where that cost sits.
 """
 
-import argparse
 import contextlib
 import cProfile
 import json
@@ -33,8 +32,8 @@ from auth.modes import MODES
 from auth.users import init_db
 from lab.client import DEMO_PASSWORDS, ModeClient
 from lab.processes import LabError, find_program, free_port
-from lab.stack import REPO_ROOT, redis_service
-from lab.target import add_target_arguments, lab_target, positive_int
+from lab.stack import redis_service
+from lab.target import REPORTS, add_target_arguments, lab_target, mode_names, positive_int
 
 PING = "ping"
 PING_PATH = "/api/ping"
@@ -60,18 +59,6 @@ class Target:
     url: str
     headers: dict = field(default_factory=dict)
     credential_bytes: int = 0
-
-
-def mode_names(text):
-    """Parse a comma-separated list of mode names, for argparse."""
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in MODES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown mode {', '.join(map(repr, unknown)) or '(none given)'}: "
-            f"choose from {', '.join(MODES)}"
-        )
-    return list(dict.fromkeys(names))
 
 
 def add_parser(commands):
@@ -123,7 +110,7 @@ def run(args, console):
             f"wrk needs at least one connection per thread: "
             f"--connections {args.connections} < --threads {args.threads}"
         )
-    out = args.out or REPO_ROOT / "reports" / f"bench-{datetime.now():%Y%m%d-%H%M%S}"
+    out = args.out or REPORTS / f"bench-{datetime.now():%Y%m%d-%H%M%S}"
     started = datetime.now().astimezone()
     load_before = os.getloadavg()[0]
     console.print("starting the lab…" if not args.url else f"using the lab at {args.url}")

@@ -1,6 +1,5 @@
 """`python -m lab experiment SCENARIO`: many simulated clients, a report with tables and charts."""
 
-import argparse
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -8,25 +7,11 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from auth.modes import MODES
 from lab import readings, report
 from lab.processes import LabError
 from lab.scenarios import SCENARIOS
 from lab.simulation import Simulation
-from lab.target import add_target_arguments, lab_target, positive_int
-
-REPORTS = Path(__file__).resolve().parent.parent / "reports"
-
-
-def mode_list(text):
-    """Parse a comma-separated list of mode names, for argparse."""
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in MODES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown mode {', '.join(unknown) or '(none given)'}; choose from {', '.join(MODES)}"
-        )
-    return names
+from lab.target import REPORTS, add_target_arguments, lab_target, mode_names, positive_int
 
 
 def add_parser(commands):
@@ -41,7 +26,7 @@ def add_parser(commands):
     add_target_arguments(parser)
     parser.add_argument("--clients", type=positive_int, default=50, help="clients per mode")
     parser.add_argument("--requests", type=positive_int, default=20, help="requests per client")
-    parser.add_argument("--modes", type=mode_list, help="comma-separated modes (default: all)")
+    parser.add_argument("--modes", type=mode_names, help="comma-separated modes (default: all)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the clients' order")
     parser.add_argument("--out", type=Path, help="report folder (default: reports/SCENARIO-TIME)")
     parser.set_defaults(run=run)

@@ -5,8 +5,12 @@ import contextlib
 
 import requests
 
+from auth.modes import MODES
 from lab.processes import LabError
-from lab.stack import Lab
+from lab.stack import REPO_ROOT, Lab
+
+# Where experiments and benches write their reports (git ignores it); the page shows them.
+REPORTS = REPO_ROOT / "reports"
 
 
 def positive_int(text):
@@ -18,6 +22,18 @@ def positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
+
+
+def mode_names(text):
+    """Parse a comma-separated list of mode names, for argparse."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in MODES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown mode {', '.join(map(repr, unknown)) or '(none given)'}: "
+            f"choose from {', '.join(MODES)}"
+        )
+    return list(dict.fromkeys(names))
 
 
 def add_target_arguments(parser, backends_default=3):

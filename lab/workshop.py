@@ -15,8 +15,8 @@ import requests
 
 from lab.client import ModeClient
 from lab.stack import state_dir
+from lab.target import REPORTS
 
-REPORTS = Path(__file__).resolve().parent.parent / "reports"
 CALLS = 12
 
 

@@ -151,4 +151,4 @@ def test_faults_need_a_lab_of_their_own(tmp_path):
 
 def test_unknown_mode_is_refused(tmp_path):
     code, output, _ = experiment("round-robin", tmp_path, "--modes", "jwt,nope")
-    assert code == 2 and "unknown mode nope" in output
+    assert code == 2 and "unknown mode 'nope'" in output
