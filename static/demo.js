@@ -314,9 +314,13 @@ async function onTamper() {
   showOutcome(
     "tamper",
     result,
-    `The page changed sub from ${payload.sub} to ${other}: anyone can, since the payload is only base64url. ` +
-      "But the signature was computed over the original header.payload; the server recomputed the HMAC " +
-      "over the edited one with its secret, the two differ, and it refused the token.",
+    result.status === 200
+      ? `This server took the edited payload (sub = ${other}) at its word: it did not check the ` +
+          "signature. That is the bug; a correct server recomputes the HMAC and refuses."
+      : `The page changed sub from ${payload.sub} to ${other}: anyone can, since the payload is ` +
+          "only base64url. But the signature was computed over the original header.payload; the " +
+          "server recomputed the HMAC over the edited one with its secret, the two differ, and it " +
+          "refused the token.",
   );
 }
 
@@ -327,8 +331,13 @@ async function onAlgNone() {
   showOutcome(
     "alg none",
     result,
-    'The page sent the same payload with header {"alg": "none"} and no signature. The server accepts ' +
-      "only HS256 (an algorithm allowlist), so a token that asks not to be verified is refused.",
+    result.status === 200
+      ? 'This server accepted a token whose header says {"alg": "none"}, with no signature at ' +
+          "all: it lets the token choose how to be verified. That is the bug; an algorithm " +
+          "allowlist set by the server refuses it."
+      : 'The page sent the same payload with header {"alg": "none"} and no signature. The server ' +
+          "accepts only the algorithm it is configured with (an allowlist), so a token that asks " +
+          "not to be verified is refused.",
   );
 }
 

@@ -267,3 +267,22 @@ def test_every_control_has_a_label(page):
              .filter(el => !el.labels || el.labels.length === 0).map(el => el.id)"""
     )
     assert unlabeled == []
+
+
+def test_the_attack_lab_is_announced_and_its_flaw_explained(browser, request):
+    from lab import Lab
+
+    with Lab(backends=2, workers=1, env={"LAB_VULNERABLE": "1"}) as vulnerable_lab:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{vulnerable_lab.url}/")
+        page.wait_for_selector("body[data-ready='true']")
+        banner = page.get_by_test_id("vulnerable-banner")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("DELIBERATELY INSECURE")
+        log_in(page, "jwt-vulnerable")
+        page.get_by_test_id("alg-none").click()
+        status, text = outcome(page, "alg none")
+        save_screenshot(page, request)
+        context.close()
+    assert status == 200 and "That is the bug" in text
