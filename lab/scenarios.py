@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from auth.modes import MODES
 from lab.processes import LabError
+from lab.simulation import SimulatedClient
 
 ALL_MODES = list(MODES)
 JWT_MODES = [name for name, mode in MODES.items() if mode.kind == "jwt"]
@@ -112,8 +113,6 @@ def _revoked_probes(sim):
     """A few jwt-blocklist clients that log out, then keep trying their revoked token."""
     if "jwt-blocklist" not in {client.mode for client in sim.clients}:
         return []
-    from lab.simulation import SimulatedClient
-
     probes = [SimulatedClient(sim.url, "jwt-blocklist", -1 - n) for n in range(REVOKED_PROBES)]
     for probe in probes:
         if probe.api.login().status_code != 200:
@@ -168,19 +167,21 @@ def run_token_expiry(sim, lab, requests):
             f"access tokens live {lifetime}s here: token-expiry needs short lifetimes; run it "
             f"without --url, or start the lab with ACCESS_TOKEN_EXPIRES={TOKEN_LIFETIME_SECONDS}"
         )
-    first_tokens = {id(client): client.api.access_token for client in sim.clients}
+    # The first client of each mode keeps its first token, to replay once it has expired.
+    probes = [c for c in sim.clients if c.index == 0 and c.api.access_token]
+    first_tokens = {id(client): client.api.access_token for client in probes}
     # Spread the rounds over three lifetimes, so that every token expires at least twice.
     interval = (3 * lifetime + 1) / requests
     for round_number in range(requests):
         deadline = time.monotonic() + interval
         sim.each_client(_me_refreshing, round_number, "run")
         time.sleep(max(0.0, deadline - time.monotonic()))
-    probes = [client for client in sim.clients if client.api.access_token and client.index == 0]
-    expired = []
-    for client in probes:
-        token = first_tokens[id(client)]
-        for _ in range(3 * max(1, len(lab.backends) if lab else 3)):
-            expired.append(client.api.me(token))
+    backends = len(lab.backends) if lab else 3
+    expired = [
+        client.api.me(first_tokens[id(client)])
+        for client in probes
+        for _ in range(3 * backends)  # through round robin: every backend, three times
+    ]
     passwords = sum(r.kind == "login" for r in sim.records)
     return {
         "access_token_lifetime_s": lifetime,

@@ -44,7 +44,6 @@ class SimulatedClient:
         self.index = index
         self.api = ModeClient(url, mode)
         self.snapshot = None
-        self.logged_out = False
 
     def timed(self, kind, send):
         """Send a request with send(); return (kind, response, latency in ms)."""
