@@ -75,15 +75,15 @@ def check_problem(url, args):
 def check_sticky(url, args):
     """Exercise 2: each sticky client stays on one backend; clients spread over several."""
     homes = set()
-    for _ in range(6):
+    for _ in range(10):
         _, statuses, backends = _calls(_logged_in(url, "session-sticky"), 4)
         _server_errors(statuses)
         if statuses[200] != 4 or len(backends) != 1:
             raise NotYet("a sticky client was not answered by one backend every time")
         homes |= backends
     if len(homes) < 2:
-        raise NotYet("all six clients landed on one backend: are there several backends?")
-    return f"each client stayed on its backend; six clients used {len(homes)} backends."
+        raise NotYet("all ten clients landed on one backend: are there several backends?")
+    return f"each client stayed on its backend; ten clients used {len(homes)} backends."
 
 
 def check_redis(url, args):

@@ -58,14 +58,15 @@ def test_an_address_is_locked_out_across_usernames(throttled):
 
 def test_the_limit_holds_across_backends():
     limits = {"LOGIN_MAX_FAILURES_PER_USER": "3", "LOGIN_MAX_FAILURES_PER_ADDRESS": "100"}
-    with Lab(backends=3, workers=1, env=limits) as lab:
+    # One keep-alive connection: one nginx worker, whose round robin visits every backend.
+    with Lab(backends=3, workers=1, env=limits) as lab, requests.Session() as http:
         answered = set()
         for _ in range(3):
-            failed = requests.post(f"{lab.url}/jwt/api/login", json=WRONG, timeout=10)
+            failed = http.post(f"{lab.url}/jwt/api/login", json=WRONG, timeout=10)
             assert failed.status_code == HTTPStatus.UNAUTHORIZED
             answered.add(failed.headers["X-Served-By"])
         assert len(answered) == 3  # one failure on each backend...
         for _ in range(3):  # ...and every backend refuses the next attempt
-            locked = requests.post(f"{lab.url}/jwt/api/login", json=RIGHT, timeout=10)
+            locked = http.post(f"{lab.url}/jwt/api/login", json=RIGHT, timeout=10)
             assert locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
             assert locked.headers["Retry-After"]
