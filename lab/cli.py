@@ -1,4 +1,4 @@
-"""Command line of the lab: `up` runs the whole stack; `experiment` and `bench` measure it."""
+"""Command line of the lab: run it (`up`), measure it (`experiment`, `bench`), teach with it."""
 
 import argparse
 import os
