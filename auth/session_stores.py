@@ -99,9 +99,13 @@ class ModeSessionInterface(SessionInterface):
             for secure in (False, True):
                 self._stores[mode.name, secure] = (store, _ModeApp(app, mode, secure))
 
+    def store_for(self, mode_name, secure):
+        """Return (session interface, app view) of a mode over https or http, or None."""
+        return self._stores.get((mode_name, secure))
+
     def _store(self):
         mode = mode_for_path(request.path)
-        return self._stores.get((mode.name, request.is_secure)) if mode is not None else None
+        return self.store_for(mode.name, request.is_secure) if mode is not None else None
 
     def open_session(self, app, request):
         """Open the session of the request's mode; other URLs get Flask's null session."""

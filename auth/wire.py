@@ -5,7 +5,6 @@ names and sizes, with the values masked: this endpoint never hands a live secret
 """
 
 from flask import current_app, request
-from flask.sessions import SecureCookieSessionInterface
 
 # Values shorter than this are shown whole: they are too short to be a credential anyway.
 MASK_FROM = 16
@@ -48,13 +47,13 @@ def describe(mode):
     }
     cookie_name = mode.cookie_name_over(request.is_secure)
     if mode.session_store == "cookie" and cookie_name in request.cookies:
-        description["decoded"] = _signed_cookie_payload(request.cookies[cookie_name])
+        description["decoded"] = _signed_cookie_payload(mode, request.cookies[cookie_name])
     return description
 
 
-def _signed_cookie_payload(value):
+def _signed_cookie_payload(mode, value):
     # Anyone can decode a Flask session cookie: it is signed, not encrypted. The server's
     # secret only tells whether the signature is genuine.
-    serializer = SecureCookieSessionInterface().get_signing_serializer(current_app)
-    signature_ok, payload = serializer.loads_unsafe(value)
+    store, mode_app = current_app.session_interface.store_for(mode.name, request.is_secure)
+    signature_ok, payload = store.get_signing_serializer(mode_app).loads_unsafe(value)
     return {"signature_valid": signature_ok, "payload": payload}

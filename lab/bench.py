@@ -29,8 +29,8 @@ from rich.table import Table
 
 from app import create_app
 from auth.modes import MODES
-from auth.users import init_db
-from lab.client import DEMO_PASSWORDS, ModeClient
+from auth.users import DEMO_USERS, init_db
+from lab.client import ModeClient
 from lab.processes import LabError, find_program, free_port
 from lab.stack import redis_service
 from lab.target import REPORTS, add_target_arguments, lab_target, mode_names, positive_int
@@ -343,7 +343,7 @@ def measure_in_process(modes, redis_url, requests_per_mode):
 def log_in_in_process(client, mode):
     """Log alice in through the test client; return the headers /me needs (cookies are kept)."""
     answer = client.post(
-        f"/{mode}/api/login", json={"username": "alice", "password": DEMO_PASSWORDS["alice"]}
+        f"/{mode}/api/login", json={"username": "alice", "password": DEMO_USERS["alice"]}
     )
     if answer.status_code != 200:
         raise LabError(f"in-process login to {mode} answered {answer.status_code}: {answer.text}")

@@ -2,7 +2,7 @@
 
 import requests
 
-DEMO_PASSWORDS = {"alice": "wonderland", "bob": "builder"}
+from auth.users import DEMO_USERS
 
 
 class ModeClient:
@@ -32,7 +32,7 @@ class ModeClient:
     def login(self, username="alice", password=None):
         """Log in; on success keep the tokens (JWT modes) or cookies (session modes)."""
         if password is None:
-            password = DEMO_PASSWORDS[username]
+            password = DEMO_USERS[username]
         response = self.http.post(
             self.url("login"),
             json={"username": username, "password": password},

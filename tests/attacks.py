@@ -46,6 +46,12 @@ def b64(data):
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def payload_of(token):
+    """Read a token's payload, as anyone can: base64url, no key needed."""
+    segment = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
 def _hs256(payload, key, **headers):
     return jwt.encode(payload, key, algorithm="HS256", headers=headers or None)
 
@@ -61,7 +67,7 @@ def _tampered(key, mode, header=None):
     return f"{genuine_header}.{b64(claims(mode, sub='bob'))}.{signature}"
 
 
-def _hmac_signed(header, payload, secret):
+def hmac_signed(header, payload, secret):
     # By hand, for secrets PyJWT refuses to sign with (empty, or a public key).
     signing_input = f"{b64(header)}.{b64(payload)}"
     signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
@@ -70,7 +76,7 @@ def _hmac_signed(header, payload, secret):
 
 def _hmac_with_public_key(mode):
     # The RS256 -> HS256 confusion: the public key, which anyone may have, used as HMAC secret.
-    return _hmac_signed({"alg": "HS256", "typ": "JWT"}, claims(mode), RSA_PUBLIC_PEM)
+    return hmac_signed({"alg": "HS256", "typ": "JWT"}, claims(mode), RSA_PUBLIC_PEM)
 
 
 CORPUS = {
@@ -89,11 +95,11 @@ CORPUS = {
         claims(mode), key + "-" * 64, algorithm="HS512"
     ),
     # /dev/null reads as an empty key: signed with an empty HMAC secret.
-    "kid path traversal": lambda key, mode: _hmac_signed(
+    "kid path traversal": lambda key, mode: hmac_signed(
         {"alg": "HS256", "typ": "JWT", "kid": "../../../../../../dev/null"}, claims(mode), b""
     ),
     # A key store queried with the kid would return 'x': signed with that.
-    "kid SQL injection": lambda key, mode: _hmac_signed(
+    "kid SQL injection": lambda key, mode: hmac_signed(
         {"alg": "HS256", "typ": "JWT", "kid": "x' UNION SELECT 'x' --"}, claims(mode), b"x"
     ),
     "jku elsewhere": lambda key, mode: _hs256(

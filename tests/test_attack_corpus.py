@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 import requests
 
+from lab.client import ModeClient
 from tests.attacks import ATTACKS, forge
 
 pytestmark = pytest.mark.stack
@@ -46,15 +47,8 @@ def test_attacks_on_refresh_and_logout_are_refused(lab, mode, endpoint, case):
 
 @pytest.mark.parametrize("mode", JWT_MODES)
 def test_access_and_refresh_tokens_are_not_interchangeable(lab, mode):
-    login = requests.post(
-        f"{lab.url}/{mode}/api/login",
-        json={"username": "alice", "password": "wonderland"},
-        timeout=10,
-    ).json()
-    access_as_refresh = requests.post(
-        f"{lab.url}/{mode}/api/refresh",
-        headers={"Authorization": f"Bearer {login['access_token']}"},
-        timeout=10,
-    )
-    assert access_as_refresh.status_code == HTTPStatus.UNAUTHORIZED
-    assert me(lab, mode, login["refresh_token"]).status_code == HTTPStatus.UNAUTHORIZED
+    client = ModeClient(lab.url, mode)
+    client.login()
+    client.refresh_token, client.access_token = client.access_token, client.refresh_token
+    assert client.refresh().status_code == HTTPStatus.UNAUTHORIZED  # access used to refresh
+    assert client.me().status_code == HTTPStatus.UNAUTHORIZED  # refresh used as access

@@ -1,8 +1,6 @@
 """The opt-in attack lab: each exploit works on jwt-vulnerable and fails on the hardened jwt."""
 
 import base64
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
@@ -12,29 +10,11 @@ from pathlib import Path
 import pytest
 
 from lab.crack import WORDLIST, crack
+from tests.attacks import b64, hmac_signed, payload_of
 from tests.conftest import make_app
 
 ALICE = {"username": "alice", "password": "wonderland"}
 WORDS = WORDLIST.read_text().split()
-
-
-def b64(data):
-    """Encode bytes, or JSON data, as unpadded base64url."""
-    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def payload_of(token):
-    """Read a token's payload, as anyone can."""
-    segment = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-
-
-def hs256(header, payload, secret):
-    """Sign header.payload with HMAC-SHA256, as an attacker who has the secret would."""
-    signing_input = f"{b64(header)}.{b64(payload)}"
-    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{b64(signature)}"
 
 
 def as_bob(token, secret=None, header=None):
@@ -43,7 +23,7 @@ def as_bob(token, secret=None, header=None):
     payload = {**payload_of(token), "sub": "bob"}
     if secret is None:
         return f"{b64(header)}.{b64(payload)}.{token.split('.')[2]}"
-    return hs256(header, payload, secret)
+    return hmac_signed(header, payload, secret)
 
 
 @pytest.fixture
@@ -101,7 +81,7 @@ def test_exploit_4_kid_path_traversal(attack_lab):
     weak, hard = tokens(attack_lab)
     traversal = {"alg": "HS256", "typ": "JWT", "kid": "../../../../../../../../dev/null"}
     assert_bob(answer(attack_lab, "jwt-vulnerable", as_bob(weak, b"", traversal)))
-    hard_forged = hs256(traversal, {**payload_of(hard), "sub": "bob"}, b"")
+    hard_forged = hmac_signed(traversal, {**payload_of(hard), "sub": "bob"}, b"")
     assert answer(attack_lab, "jwt", hard_forged).status_code == HTTPStatus.UNAUTHORIZED
 
 
@@ -111,7 +91,7 @@ def test_exploit_5_rs256_to_hs256_confusion(attack_lab):
     assert public_pem.startswith(b"-----BEGIN PUBLIC KEY-----")
     confused = {"alg": "HS256", "typ": "JWT", "kid": "sso.pub.pem"}
     assert_bob(answer(attack_lab, "jwt-vulnerable", as_bob(weak, public_pem, confused)))
-    hard_forged = hs256(confused, {**payload_of(hard), "sub": "bob"}, public_pem)
+    hard_forged = hmac_signed(confused, {**payload_of(hard), "sub": "bob"}, public_pem)
     assert answer(attack_lab, "jwt", hard_forged).status_code == HTTPStatus.UNAUTHORIZED
 
 

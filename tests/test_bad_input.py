@@ -127,12 +127,11 @@ def test_garbage_tokens_on_refresh_and_logout(lab, mode, endpoint, authorization
     [json.dumps([1]), json.dumps({"refresh_token": 5}), json.dumps({"refresh_token": "garbage"})],
 )
 def test_bad_logout_body_in_jwt_blocklist_revokes_nothing(lab, body):
-    login = requests.post(
-        f"{lab.url}/jwt-blocklist/api/login",
-        json={"username": "alice", "password": "wonderland"},
-        timeout=10,
-    ).json()
-    bearer = {"Authorization": f"Bearer {login['access_token']}", **JSON}
+    from lab.client import ModeClient
+
+    client = ModeClient(lab.url, "jwt-blocklist")
+    client.login()
+    bearer = {"Authorization": f"Bearer {client.access_token}", **JSON}
     response = requests.post(
         f"{lab.url}/jwt-blocklist/api/logout", data=body, headers=bearer, timeout=10
     )

@@ -9,7 +9,7 @@ import requests
 
 from auth.keys import generate_key_pair
 from lab import Lab
-from tests.attacks import RSA_PUBLIC_PEM, _hmac_signed, claims
+from tests.attacks import RSA_PUBLIC_PEM, claims, hmac_signed
 from tests.conftest import make_app
 
 ALICE = {"username": "alice", "password": "wonderland"}
@@ -58,7 +58,7 @@ def test_asymmetric_attacks_are_refused(tmp_path, redis_server, redis_client, al
     kid = generate_key_pair(algorithm, tmp_path / "keys")
     client = keyed_app(tmp_path, redis_server, algorithm, tmp_path / "keys").test_client()
     # The public key as an HMAC secret (alg confusion), with our kid.
-    confused = _hmac_signed(
+    confused = hmac_signed(
         {"alg": "HS256", "typ": "JWT", "kid": kid},
         claims("jwt"),
         client.get("/.well-known/jwks.json").data,
@@ -72,7 +72,7 @@ def test_asymmetric_attacks_are_refused(tmp_path, redis_server, redis_client, al
     )
     without_kid = jwt.encode(claims("jwt"), private, algorithm=algorithm)
     path_kid = jwt.encode(claims("jwt"), private, algorithm=algorithm, headers={"kid": "../../x"})
-    rsa_pem = _hmac_signed({"alg": "HS256", "typ": "JWT"}, claims("jwt"), RSA_PUBLIC_PEM)
+    rsa_pem = hmac_signed({"alg": "HS256", "typ": "JWT"}, claims("jwt"), RSA_PUBLIC_PEM)
     for token in (confused, under_our_kid, under_its_kid, without_kid, path_kid, rsa_pem):
         assert me(client, token).status_code == HTTPStatus.UNAUTHORIZED
 

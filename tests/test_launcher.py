@@ -51,12 +51,17 @@ def read_until(process, pattern, timeout=60):
     raise AssertionError(f"no line matched {pattern!r}; output:\n{''.join(seen)}")
 
 
-def test_up_serves_the_lab_and_stops_everything_on_sigterm():
-    port = free_port()
-    process = start_up("--port", str(port), "--backends", "2", "--workers", "1")
+def running_up(port, backends):
+    """Start `lab up` and wait until it serves; return (process, runtime folder, children)."""
+    process = start_up("--port", str(port), "--backends", str(backends), "--workers", "1")
     runtime = Path(read_until(process, r"logs: (\S+)/\*\.log").group(1))
     read_until(process, rf"Open http://127\.0\.0\.1:{port}/")
-    children = psutil.Process(process.pid).children(recursive=True)
+    return process, runtime, psutil.Process(process.pid).children(recursive=True)
+
+
+def test_up_serves_the_lab_and_stops_everything_on_sigterm():
+    port = free_port()
+    process, runtime, children = running_up(port, backends=2)
     # redis, 2 gunicorn masters with 1 worker each, nginx master and its workers
     names = " ".join(" ".join(child.cmdline()) for child in children)
     assert "redis-server" in names and "gunicorn" in names and "nginx" in names
@@ -85,11 +90,7 @@ def test_up_serves_the_lab_and_stops_everything_on_sigterm():
 
 
 def test_children_die_with_a_killed_launcher():
-    port = free_port()
-    process = start_up("--port", str(port), "--backends", "1", "--workers", "1")
-    runtime = Path(read_until(process, r"logs: (\S+)/\*\.log").group(1))
-    read_until(process, r"Open http")
-    children = psutil.Process(process.pid).children(recursive=True)
+    process, runtime, children = running_up(free_port(), backends=1)
     process.kill()  # no chance to clean up: the children must still go
     process.wait()
     _gone, alive = psutil.wait_procs(children, timeout=15)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from auth.modes import MODES
 from auth.users import User, db
+from tests.attacks import payload_of
 from tests.conftest import make_app
 
 ALL_MODES = list(MODES)
@@ -29,12 +30,6 @@ def login(client, mode, credentials=ALICE):
 def bearer(token):
     """Return the Authorization header for a token."""
     return {"Authorization": f"Bearer {token}"}
-
-
-def jwt_payload(token):
-    """Decode a JWT's payload the way anyone can: base64url, no key needed."""
-    segment = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
 
 
 def me(client, mode, login_body):
@@ -102,11 +97,11 @@ def test_jwt_login_returns_tokens_that_are_signed_not_encrypted(client, mode):
     assert body["expires_in"] == 15 * 60
     header = json.loads(base64.urlsafe_b64decode(body["access_token"].split(".")[0] + "=="))
     assert header == {"alg": "HS256", "typ": "JWT"}
-    payload = jwt_payload(body["access_token"])  # readable by anyone, no key needed
+    payload = payload_of(body["access_token"])  # readable by anyone, no key needed
     assert payload["sub"] == "alice" and payload["mode"] == mode and payload["type"] == "access"
     assert payload["iss"] == "authlab" and payload["aud"] == "authlab"
     assert payload["exp"] - payload["iat"] == 15 * 60
-    assert jwt_payload(body["refresh_token"])["type"] == "refresh"
+    assert payload_of(body["refresh_token"])["type"] == "refresh"
     # No cookie: the client holds the tokens itself.
     assert client.get_cookie("session") is None
 
@@ -117,7 +112,7 @@ def test_refresh_token_gives_a_new_access_token_and_is_not_an_access_token(clien
     refreshed = client.post(f"/{mode}/api/refresh", headers=bearer(body["refresh_token"]))
     assert refreshed.status_code == HTTPStatus.OK
     new_token = refreshed.get_json()["access_token"]
-    assert jwt_payload(new_token)["jti"] != jwt_payload(body["access_token"])["jti"]
+    assert payload_of(new_token)["jti"] != payload_of(body["access_token"])["jti"]
     assert client.get(f"/{mode}/api/me", headers=bearer(new_token)).status_code == HTTPStatus.OK
     # The two kinds of token are not interchangeable.
     wrong = client.get(f"/{mode}/api/me", headers=bearer(body["refresh_token"]))
@@ -247,7 +242,7 @@ def test_jwt_blocklist_logout_revokes_access_and_refresh_tokens_with_ttl(client,
     assert logout.status_code == HTTPStatus.OK
     assert logout.get_json()["revoked"] == ["access", "refresh"]
 
-    access, refresh = jwt_payload(body["access_token"]), jwt_payload(body["refresh_token"])
+    access, refresh = payload_of(body["access_token"]), payload_of(body["refresh_token"])
     assert 0 < redis_client.ttl(f"revoked:{access['jti']}") <= access["exp"] - int(time.time())
     assert redis_client.ttl(f"revoked:{refresh['jti']}") > 15 * 60
 
@@ -280,7 +275,7 @@ def test_expiry_is_configurable_and_expired_tokens_are_rejected(
     client = app.test_client()
     body = login(client, "jwt").get_json()
     assert body["expires_in"] == 1
-    payload = jwt_payload(body["refresh_token"])
+    payload = payload_of(body["refresh_token"])
     assert payload["exp"] - payload["iat"] == 120
     cookie = login(client, "session-redis").headers["Set-Cookie"]
     assert "Expires=" in cookie
