@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
@@ -75,15 +74,6 @@ class KeySet:
     def asymmetric(self):
         """Whether tokens are signed with a private key and verified with public ones."""
         return self.algorithm in ASYMMETRIC_ALGORITHMS
-
-    def verification_key(self, token):
-        """Return the key that must have signed token, chosen by its kid from our own set."""
-        if not self.asymmetric:
-            return self.verifying_keys[None]
-        kid = jwt.get_unverified_header(token).get("kid")
-        if not isinstance(kid, str) or kid not in self.verifying_keys:
-            raise jwt.InvalidTokenError("unknown key id (kid)")
-        return self.verifying_keys[kid]
 
     def jwks(self):
         """Return the public keys as a JSON Web Key Set (nothing for an HMAC secret)."""
