@@ -27,6 +27,10 @@ login_manager = LoginManager()
 # Binding a session to IP address and User-Agent adds little security, and it is not what
 # this lab compares: the session id (or the signed cookie) alone identifies the client.
 login_manager.session_protection = None
+# Flask-Login 0.6 hashes the address and User-Agent (SHA-512) on every request, even with
+# protection off, and only compares the hash when protection is on: with it off, the hash is
+# never used. Skipping it saves about 12 µs per request of every session mode.
+login_manager._session_identifier_generator = lambda: None
 
 
 @login_manager.user_loader
@@ -46,6 +50,9 @@ def log_in(mode, username):
     current_app.session_interface.regenerate(session)
     session.clear()
     login_user(Identity(username))
+    # Flask-Login's session-protection identifier: unused with protection off, and in the
+    # signed cookie it would be dead weight on every request.
+    session.pop("_id", None)
     session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
     session[STARTED_KEY] = session[SEEN_KEY] = int(time.time())
     return {"csrf_token": session[CSRF_SESSION_KEY]}

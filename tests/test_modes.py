@@ -6,6 +6,7 @@ import time
 from http import HTTPStatus
 
 import pytest
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import select
 
 from auth.modes import MODES
@@ -383,6 +384,15 @@ def test_credential_report_decodes_the_signed_cookie_without_trusting_it(client)
     report = client.get("/signed-cookie/api/credential").get_json()
     assert report["decoded"]["payload"]["_user_id"] == "alice"
     assert report["decoded"]["signature_valid"] is True
+
+
+def test_signed_cookie_is_flasks_own_format_holding_only_what_the_lab_needs(app, client):
+    login(client, "signed-cookie")
+    value = client.get_cookie("signed_cookie", path="/signed-cookie").value
+    # Flask's stock interface reads the lab's cookie: same signature, same JSON.
+    payload = SecureCookieSessionInterface().get_signing_serializer(app).loads(value)
+    assert payload["_user_id"] == "alice"
+    assert set(payload) == {"_user_id", "_fresh", "_csrf_token", "_started", "_seen"}
 
 
 def test_credential_report_of_a_bearer_token(client):
