@@ -7,12 +7,15 @@ from flask import Blueprint, current_app, jsonify, request
 from auth import session_auth, tokens, vulnerable, wire
 from auth.errors import BadRequest, LabError, Unauthorized
 from auth.modes import MODES
+from auth.redis_store import redis_store
 from auth.throttle import login_throttle
 from auth.users import authenticate
 
 bp = Blueprint("api", __name__)
 
 CREDENTIAL_FIELDS = ("username", "password")
+# A key nothing writes: /api/ping-redis reads it to pay one Redis round trip and no more.
+ROUND_TRIP_KEY = "authlab:round-trip"
 
 
 def all_modes():
@@ -61,6 +64,13 @@ def healthz():
 @bp.get("/api/ping")
 def ping():
     """Answer like /me does, minus authentication: the baseline for benchmarks."""
+    return jsonify(_identity_body("anonymous", "none"))
+
+
+@bp.get("/api/ping-redis")
+def ping_redis():
+    """Answer like /api/ping after one Redis GET: the least a Redis-backed mode can cost."""
+    redis_store.client.get(ROUND_TRIP_KEY)
     return jsonify(_identity_body("anonymous", "none"))
 
 

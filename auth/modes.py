@@ -32,6 +32,11 @@ class Mode:
         """The name of this mode's session cookie, distinct from every other mode's."""
         return self.name.replace("-", "_")
 
+    @property
+    def needs_redis(self):
+        """Whether every request of this mode makes a Redis round trip."""
+        return self.session_store == "redis" or self.revocable
+
     def cookie_name_over(self, secure):
         """The cookie's name over HTTPS (with the __Secure- prefix) or plain HTTP.
 

@@ -1,9 +1,11 @@
 """`python -m lab bench`: what each mode's authentication costs, through nginx and in-process.
 
-Every target (the unauthenticated GET /api/ping, then GET /<mode>/api/me for each mode) is
-loaded with wrk for a few seconds, round after round, targets alternating; the auth tax is
-the time per request a mode adds to the baseline. The same /me loop then runs in-process
-(Flask's test client, no network, no proxy) and under cProfile, to show where that cost sits.
+Every target (the unauthenticated GET /api/ping, GET /api/ping-redis which adds one Redis
+round trip to it, then GET /<mode>/api/me for each mode) is loaded with wrk for a few seconds,
+round after round, targets alternating; the auth tax is the time per request a mode adds to
+the baseline, and each mode's ratio is set against the aim it should reach. The same loops
+then run in-process (Flask's test client, no network, no proxy) and under cProfile, to show
+where that cost sits.
 """
 
 import contextlib
@@ -37,6 +39,13 @@ from lab.target import REPORTS, add_target_arguments, lab_target, mode_names, po
 
 PING = "ping"
 PING_PATH = "/api/ping"
+# The floor under every Redis-backed mode: /api/ping plus one Redis GET and nothing else.
+ROUND_TRIP = "ping-redis"
+ROUND_TRIP_PATH = "/api/ping-redis"
+# What each mode should reach, as a share of /api/ping's throughput: a stateless check should
+# cost next to nothing; a mode that pays a Redis round trip per request, not much more.
+STATELESS_AIM = 0.90
+REDIS_AIM = 0.85
 WRK_SCRIPT = Path(__file__).resolve().with_name("wrk_summary.lua")
 # Alternating /me and /api/ping in batches spreads the process's own drift over both.
 IN_PROCESS_BATCHES = 5
@@ -118,6 +127,8 @@ def run(args, console):
         redis_url = lab.redis_url if lab else args.redis_url
         try:
             targets = [Target(PING, url + PING_PATH)]
+            if needs_floor(args.modes):
+                targets.append(Target(ROUND_TRIP, url + ROUND_TRIP_PATH))
             targets += [logged_in_target(url, mode) for mode in args.modes]
             warm_up(targets)
         except requests.RequestException as error:
@@ -134,6 +145,19 @@ def run(args, console):
     console.print(rich_table(report))
     console.print(f"report: {out / 'bench.md'} and {out / 'bench.json'}")
     return 0
+
+
+def needs_floor(modes):
+    """Tell whether the Redis round-trip floor belongs in a bench of these modes."""
+    return any(MODES[mode].needs_redis for mode in modes)
+
+
+def aim(target_name):
+    """Return the ratio to /api/ping a target should reach, or None if it has no aim."""
+    mode = MODES.get(target_name)
+    if mode is None or mode.session_store == "local":
+        return None  # the baseline, the floor, and the per-backend sessions, which have none
+    return REDIS_AIM if mode.needs_redis else STATELESS_AIM
 
 
 # -- through nginx, with wrk ------------------------------------------------------------------
@@ -214,7 +238,7 @@ def load_every_target(wrk, url, targets, args, redis_commands, console):
                 progress.update(
                     task, description=f"round {round_index + 1}/{args.rounds}: {target.name}"
                 )
-                if target.name != PING:
+                if target.name in MODES:
                     # A fresh login for every run: the lab notes a session's last use at most
                     # once a minute, by rewriting it, and a browser keeps the rewritten cookie,
                     # which wrk cannot. A credential younger than a minute measures what a
@@ -329,14 +353,17 @@ def measure_in_process(modes, redis_url, requests_per_mode):
             batch = max(1, requests_per_mode // IN_PROCESS_BATCHES)
             ping_client = app.test_client()
             ping_profile = profile(ping_client, PING_PATH, {}, batch)
+            paths = (
+                {ROUND_TRIP: ROUND_TRIP_PATH} if any(MODES[m].needs_redis for m in modes) else {}
+            )
+            paths.update({mode: f"/{mode}/api/me" for mode in modes})
             results = {}
-            for mode in modes:
+            for name, path in paths.items():
                 client = app.test_client()
-                headers = log_in_in_process(client, mode)
-                me_path = f"/{mode}/api/me"
-                me_us, ping_us = time_alternating(client, me_path, headers, batch)
-                hotspots = library_hotspots(profile(client, me_path, headers, batch), ping_profile)
-                results[mode] = {"me_us": me_us, "ping_us": ping_us, "hotspots": hotspots}
+                headers = log_in_in_process(client, name) if name in MODES else {}
+                me_us, ping_us = time_alternating(client, path, headers, batch)
+                hotspots = library_hotspots(profile(client, path, headers, batch), ping_profile)
+                results[name] = {"me_us": me_us, "ping_us": ping_us, "hotspots": hotspots}
             return results
 
 
@@ -417,6 +444,8 @@ def build_report(args, started, load_before, url, wrk, targets, samples, in_proc
     rows = []
     for target in targets:
         row = through_nginx_row(target, samples[target.name], baseline_rps)
+        row["aim"] = aim(target.name)
+        row["aim_met"] = None if row["aim"] is None else row["ratio"] >= row["aim"]
         if target.name == PING:
             row.update(
                 in_process_us=statistics.median(ping_in_process) if ping_in_process else None,
@@ -491,6 +520,7 @@ COLUMNS = (
     ("target", lambda row: row["target"]),
     ("req/s", lambda row: f"{row['median_rps']:,.0f}"),
     ("vs ping", lambda row: f"{row['ratio']:.2f}"),
+    ("aim", lambda row: _aim_cell(row)),
     ("auth tax µs/req", lambda row: f"{row['tax_us']:+,.0f}"),
     ("p50 ms", lambda row: f"{row['p50_ms']:.2f}"),
     ("p99 ms", lambda row: f"{row['p99_ms']:.2f}"),
@@ -500,6 +530,12 @@ COLUMNS = (
     ("in-process µs/req", lambda row: _optional(row["in_process_us"], "{:,.0f}")),
     ("in-process tax µs", lambda row: f"{row['in_process_tax_us']:+,.0f}"),
 )
+
+
+def _aim_cell(row):
+    if row["aim"] is None:
+        return ""
+    return f"≥ {row['aim']:.2f} {'met' if row['aim_met'] else 'not met'}"
 
 
 def _optional(value, template):
@@ -569,8 +605,43 @@ def markdown_report(report):
         parts.append(
             f"wrk saw socket errors (connect/read/write/timeout) on: {', '.join(errors)}.\n"
         )
+    parts.append(markdown_aims(report))
     parts.append(markdown_hotspots(report))
     return "\n".join(parts)
+
+
+def markdown_aims(report):
+    """Return the section setting each mode's ratio against its aim and against the floor."""
+    rows = {row["target"]: row for row in report["targets"]}
+    lines = [
+        "## Aims\n",
+        f"A stateless check (jwt, signed-cookie) should keep ≥ {STATELESS_AIM:.2f} of "
+        f"/api/ping's throughput, a mode with a Redis round trip per request ≥ {REDIS_AIM:.2f}. "
+        f"{_count_met(report)}\n",
+    ]
+    floor = rows.get(ROUND_TRIP)
+    if floor is not None:
+        lines.append(
+            f"The floor under the Redis-backed modes: `{ROUND_TRIP_PATH}`, which is /api/ping "
+            f"plus one Redis GET through redis-py and nothing else, keeps {floor['ratio']:.2f} "
+            f"(+{floor['tax_us']:,.0f} µs per request). A Redis-backed mode cannot do better "
+            "than its floor: whatever it adds (reading the session, the signature check of "
+            "jwt-blocklist) comes on top.\n"
+        )
+    return "\n".join(lines)
+
+
+def _count_met(report):
+    aimed = [row for row in report["targets"] if row["aim"] is not None]
+    if not aimed:
+        return ""
+    met = [row["target"] for row in aimed if row["aim_met"]]
+    missed = [row["target"] for row in aimed if not row["aim_met"]]
+    return (
+        f"In this run {len(met)} of {len(aimed)} reached theirs"
+        + (f" ({', '.join(met)})" if met else "")
+        + (f"; not reached: {', '.join(missed)}." if missed else ".")
+    )
 
 
 def markdown_hotspots(report):

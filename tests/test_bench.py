@@ -45,7 +45,7 @@ def rows(report):
 
 
 def test_every_target_has_a_row_with_answers(rows):
-    assert list(rows) == ["ping", *MODES]
+    assert list(rows) == ["ping", "ping-redis", *MODES]
     for row in rows.values():
         assert row["median_rps"] > 0
         assert row["in_process_us"] > 0
@@ -72,6 +72,32 @@ def test_redis_commands_per_request(rows, mode, touches_redis):
         assert commands == 0
 
 
+def test_the_floor_makes_one_redis_round_trip_and_needs_no_credential(rows):
+    floor = rows["ping-redis"]
+    assert floor["path"] == "/api/ping-redis"
+    assert floor["credential_bytes"] == 0 and floor["non_2xx"] == 0
+    assert 0.99 <= floor["redis_commands_per_request"] <= 1.1
+
+
+@pytest.mark.parametrize(
+    ("target", "aim"),
+    [
+        ("ping", None),
+        ("ping-redis", None),
+        ("session-local", None),
+        ("session-sticky", None),
+        ("jwt", 0.9),
+        ("signed-cookie", 0.9),
+        ("session-redis", 0.85),
+        ("jwt-blocklist", 0.85),
+    ],
+)
+def test_each_mode_is_set_against_its_aim(rows, target, aim):
+    row = rows[target]
+    assert row["aim"] == aim
+    assert row["aim_met"] == (None if aim is None else row["ratio"] >= aim)
+
+
 def test_session_local_is_refused_by_the_backends_without_the_session(rows):
     assert rows["session-local"]["non_2xx"] > 0
     assert rows["session-redis"]["non_2xx"] == 0
@@ -79,10 +105,22 @@ def test_session_local_is_refused_by_the_backends_without_the_session(rows):
 
 def test_markdown_names_the_load_generator_and_the_hotspots(report):
     data, markdown = report
-    assert "| target | req/s | vs ping | auth tax µs/req |" in markdown
+    assert "| target | req/s | vs ping | aim | auth tax µs/req |" in markdown
+    assert "## Aims" in markdown and "The floor under the Redis-backed modes" in markdown
     assert "wrk" in markdown and data["load_generator"]["program"].startswith("wrk")
     assert "## Library hotspots" in markdown
     assert data["load_generator"]["connections"] == 4
+
+
+def test_a_bench_of_stateless_modes_has_no_floor(tmp_path):
+    result = bench(
+        "--modes", "jwt", "--duration", "1", "--rounds", "1", "--connections", "2",
+        "--threads", "1", "--requests-in-process", "20", "--out", str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads((tmp_path / "bench.json").read_text())
+    assert [row["target"] for row in data["targets"]] == ["ping", "jwt"]
+    assert "The floor" not in (tmp_path / "bench.md").read_text()
 
 
 def test_unknown_mode_is_refused_by_the_parser():

@@ -355,6 +355,28 @@ def test_ping_has_the_shape_of_me(client):
     assert ping.headers.getlist("Set-Cookie") == []
 
 
+def test_ping_redis_is_ping_plus_exactly_one_redis_round_trip(client, redis_client):
+    def commands():
+        stats = redis_client.info("commandstats")
+        return sum(stat["calls"] for name, stat in stats.items() if name != "cmdstat_info")
+
+    client.get("/api/ping-redis")  # connects (redis-py's handshake commands are not counted)
+    before = commands()
+    answer = client.get("/api/ping-redis")
+    assert commands() - before == 1
+    assert answer.status_code == HTTPStatus.OK
+    assert answer.get_json() == client.get("/api/ping").get_json()
+
+
+def test_ping_redis_answers_503_without_redis(tmp_path):
+    from lab.processes import free_port
+
+    app = make_app(tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    answer = app.test_client().get("/api/ping-redis")
+    assert answer.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "Redis" in answer.get_json()["error"]
+
+
 def test_healthz_and_modes(client):
     assert client.get("/healthz").get_json() == {"status": "ok", "served_by": "backend-test"}
     modes = client.get("/api/modes").get_json()["modes"]
