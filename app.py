@@ -4,7 +4,6 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from auth import api, errors, pages, session_stores, settings, tokens, vulnerable
-from auth.modes import ModeConverter
 from auth.redis_store import redis_store
 from auth.session_auth import login_manager
 from auth.throttle import login_throttle
@@ -22,7 +21,6 @@ def create_app(config=None):
 
     # nginx is exactly one proxy hop in front of every backend; trust no more than that.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    app.url_map.converters["mode"] = ModeConverter
 
     db.init_app(app)
     redis_store.init_app(app)

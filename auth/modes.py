@@ -2,8 +2,6 @@
 
 from dataclasses import dataclass
 
-from werkzeug.routing import BaseConverter, ValidationError
-
 
 @dataclass(frozen=True)
 class Mode:
@@ -128,18 +126,3 @@ def mode_for_path(path):
     """Return the mode whose prefix the URL path is under, or None."""
     name = path.split("/", 2)[1] if path.startswith("/") else ""
     return MODES.get(name)
-
-
-class ModeConverter(BaseConverter):
-    """URL converter that turns a mode name into its Mode, and refuses unknown names."""
-
-    def to_python(self, value):
-        """Return the Mode named by the URL segment."""
-        try:
-            return MODES[value]
-        except KeyError:
-            raise ValidationError() from None
-
-    def to_url(self, value):
-        """Return the URL segment for a Mode or a mode name."""
-        return value.name if isinstance(value, Mode) else str(value)
