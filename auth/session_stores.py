@@ -134,7 +134,9 @@ class ModeSessionInterface(SessionInterface):
 
     def _store(self):
         mode = mode_for_path(request.path)
-        return self.store_for(mode.name, request.is_secure) if mode is not None else None
+        if mode is None or mode.session_store is None:
+            return None  # not a session mode: JWT modes, /api/*, pages
+        return self.store_for(mode.name, request.is_secure)
 
     def open_session(self, app, request):
         """Open the session of the request's mode; other URLs get Flask's null session."""
