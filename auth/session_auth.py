@@ -73,21 +73,23 @@ def require_csrf_token():
 
 def current_username(mode):
     """Return the user this backend finds in the request's session, or None once it timed out."""
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         return None
+    data = session._get_current_object()
     now = int(time.time())
-    started, seen = session.get(STARTED_KEY, 0), session.get(SEEN_KEY, 0)
+    started, seen = data.get(STARTED_KEY, 0), data.get(SEEN_KEY, 0)
     if (
         now - started > current_app.permanent_session_lifetime.total_seconds()
         or now - seen > current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
     ):
         # Timed out: the record is destroyed, as a logout would.
         logout_user()
-        session.clear()
+        data.clear()
         return None
     if now - seen >= SEEN_GRANULARITY_SECONDS:
-        session[SEEN_KEY] = now
-    return current_user.get_id()
+        data[SEEN_KEY] = now
+    return user.get_id()
 
 
 def log_out(mode):
