@@ -51,6 +51,9 @@ WRK_SCRIPT = Path(__file__).resolve().with_name("wrk_summary.lua")
 IN_PROCESS_BATCHES = 5
 HOTSPOT_COUNT = 5
 LIBRARY_MARKER = "site-packages"
+# The lab's own code: where a mode's cost sits once the libraries' share is accounted for.
+LAB_ROOT = Path(__file__).resolve().parent.parent
+LAB_PACKAGES = (str(LAB_ROOT / "auth") + os.sep, str(LAB_ROOT / "app.py"))
 # Enough to reach every worker of a default lab a few times before anything is timed.
 WARM_UP_REQUESTS = 24
 # After a wrk run, Redis is read every SETTLE_INTERVAL_SECONDS until its count stops moving.
@@ -362,8 +365,13 @@ def measure_in_process(modes, redis_url, requests_per_mode):
                 client = app.test_client()
                 headers = log_in_in_process(client, name) if name in MODES else {}
                 me_us, ping_us = time_alternating(client, path, headers, batch)
-                hotspots = library_hotspots(profile(client, path, headers, batch), ping_profile)
-                results[name] = {"me_us": me_us, "ping_us": ping_us, "hotspots": hotspots}
+                stats = profile(client, path, headers, batch)
+                results[name] = {
+                    "me_us": me_us,
+                    "ping_us": ping_us,
+                    "hotspots": hotspots(stats, ping_profile, is_library),
+                    "lab_hotspots": hotspots(stats, ping_profile, is_lab_code),
+                }
             return results
 
 
@@ -409,28 +417,41 @@ def profile(client, path, headers, count):
     return pstats.Stats(profiler)
 
 
-def library_hotspots(stats, ping_stats):
-    """Return the library functions with the most cumulative time that /api/ping never calls.
+def is_library(filename):
+    """Tell whether a profiled function's file belongs to an installed library."""
+    return LIBRARY_MARKER in filename
+
+
+def is_lab_code(filename):
+    """Tell whether a profiled function's file is the lab's own application code."""
+    return filename.startswith(LAB_PACKAGES)
+
+
+def hotspots(stats, ping_stats, belongs):
+    """Return the functions with the most cumulative time that /api/ping never calls.
 
     What ping also runs (the test client, Flask's dispatch, JSON) is the same for every
     mode and would top every list; what is left is where the mode's own cost sits.
+    `belongs` picks the functions by file: the libraries', or the lab's own.
     """
     shared = set(ping_stats.stats)
-    library = [
+    chosen = [
         (function, cumulative)
         for function, (_, _, _, cumulative, _) in stats.stats.items()
-        if LIBRARY_MARKER in function[0] and function not in shared
+        if belongs(function[0]) and function not in shared
     ]
-    library.sort(key=lambda item: item[1], reverse=True)
+    chosen.sort(key=lambda item: item[1], reverse=True)
     return [
         {"function": function_label(function), "share": cumulative / stats.total_tt}
-        for function, cumulative in library[:HOTSPOT_COUNT]
+        for function, cumulative in chosen[:HOTSPOT_COUNT]
     ]
 
 
 def function_label(function):
     """Return 'package/module.py:line(name)' for a cProfile function key."""
     filename, line, name = function
+    if is_lab_code(filename):
+        return f"{os.path.relpath(filename, LAB_ROOT)}:{line}({name})"
     return f"{filename.split(LIBRARY_MARKER + os.sep, 1)[-1]}:{line}({name})"
 
 
@@ -451,16 +472,15 @@ def build_report(args, started, load_before, url, wrk, targets, samples, in_proc
                 in_process_us=statistics.median(ping_in_process) if ping_in_process else None,
                 in_process_tax_us=0.0,
                 library_hotspots=[],
+                lab_hotspots=[],
             )
         else:
             result = in_process[target.name]
             row.update(
                 in_process_us=result["me_us"],
                 in_process_tax_us=result["me_us"] - result["ping_us"],
-                library_hotspots=[
-                    {**hotspot, "us_per_request": hotspot["share"] * result["me_us"]}
-                    for hotspot in result["hotspots"]
-                ],
+                library_hotspots=_with_us(result["hotspots"], result["me_us"]),
+                lab_hotspots=_with_us(result["lab_hotspots"], result["me_us"]),
             )
         rows.append(row)
     return {
@@ -489,6 +509,10 @@ def build_report(args, started, load_before, url, wrk, targets, samples, in_proc
         "requests_in_process": args.requests_in_process,
         "targets": rows,
     }
+
+
+def _with_us(found, request_us):
+    return [{**hotspot, "us_per_request": hotspot["share"] * request_us} for hotspot in found]
 
 
 def through_nginx_row(target, target_samples, baseline_rps):
@@ -645,21 +669,29 @@ def _count_met(report):
 
 
 def markdown_hotspots(report):
-    """Return the section listing, per mode, the library functions where its time goes."""
+    """Return the section listing, per mode, the functions where its time goes."""
     lines = [
-        "## Library hotspots (in-process, cProfile)\n",
-        "Per mode, the library functions with the most cumulative time during the in-process "
-        "/me loop, leaving out everything /api/ping also runs (test client, Flask dispatch, "
-        "JSON). Share of the per-request time under the profiler; nested functions overlap.\n",
+        "## Hotspots (in-process, cProfile)\n",
+        "Per mode, the library functions, then the lab's own, with the most cumulative time "
+        "during the in-process /me loop, leaving out everything /api/ping also runs (test "
+        "client, Flask dispatch, JSON). Share of the per-request time under the profiler; "
+        "nested functions overlap.\n",
     ]
     for row in report["targets"]:
         if row["target"] == PING:
             continue
         lines.append(f"**{row['target']}**\n")
-        lines += [
-            f"- `{hotspot['function']}`: {hotspot['share']:.0%} "
-            f"(≈{hotspot['us_per_request']:,.0f} µs)"
-            for hotspot in row["library_hotspots"]
-        ] or ["- (no library function outside what /api/ping runs)"]
+        lines += _hotspot_lines(row["library_hotspots"], "library") or [
+            "- (no library function outside what /api/ping runs)"
+        ]
+        lines += _hotspot_lines(row["lab_hotspots"], "lab")
         lines.append("")
     return "\n".join(lines)
+
+
+def _hotspot_lines(found, kind):
+    return [
+        f"- {kind}: `{hotspot['function']}`: {hotspot['share']:.0%} "
+        f"(≈{hotspot['us_per_request']:,.0f} µs)"
+        for hotspot in found
+    ]

@@ -108,7 +108,9 @@ def test_markdown_names_the_load_generator_and_the_hotspots(report):
     assert "| target | req/s | vs ping | aim | auth tax µs/req |" in markdown
     assert "## Aims" in markdown and "The floor under the Redis-backed modes" in markdown
     assert "wrk" in markdown and data["load_generator"]["program"].startswith("wrk")
-    assert "## Library hotspots" in markdown
+    assert "## Hotspots" in markdown
+    assert "- lab: `auth/jws.py:" in markdown  # where jwt's own cost sits
+    assert "- library: `itsdangerous/" in markdown  # and signed-cookie's, in its library
     assert data["load_generator"]["connections"] == 4
 
 
