@@ -9,7 +9,7 @@ PyJWT's decode makes the same checks at about 40 µs per token, most of it in va
 each base64url segment one character at a time, preparing the key anew, and merging options;
 the HMAC itself is about 2 µs. Here each segment is checked by one regular expression, the key
 is prepared once, JSON is parsed by msgspec, and the signature is still checked by PyJWT's own
-algorithm classes (HMAC compared in constant time, RSA, ECDSA, EdDSA): about 10 µs in all.
+algorithm classes (HMAC compared in constant time, RSA, ECDSA, EdDSA): about 8 µs for HS256.
 Errors are PyJWT's exception classes with its messages, so flask-jwt-extended's error
 handlers answer them as before.
 
