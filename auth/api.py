@@ -5,15 +5,14 @@ from http import HTTPStatus
 from flask import Blueprint, current_app, jsonify, request
 
 from auth import session_auth, tokens, vulnerable, wire
-from auth.errors import BadRequest, LabError, Unauthorized
+from auth.errors import LabError, Unauthorized
 from auth.modes import MODES
 from auth.redis_store import redis_store
 from auth.throttle import login_throttle
-from auth.users import authenticate
+from auth.users import authenticate, login_credentials
 
 bp = Blueprint("api", __name__)
 
-CREDENTIAL_FIELDS = ("username", "password")
 # A key nothing writes: /api/ping-redis reads it to pay one Redis round trip and no more.
 ROUND_TRIP_KEY = "authlab:round-trip"
 
@@ -60,23 +59,6 @@ def _identity_body(user, mode_name):
     return {"user": user, "mode": mode_name, "served_by": _served_by()}
 
 
-def _credentials():
-    """Return (username, password) from the JSON body, or raise BadRequest saying what is wrong."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest('expected a JSON object {"username": "...", "password": "..."}')
-    limit = current_app.config["MAX_FIELD_LENGTH"]
-    values = []
-    for field in CREDENTIAL_FIELDS:
-        value = body.get(field)
-        if not isinstance(value, str) or not value:
-            raise BadRequest(f"{field} must be a non-empty string")
-        if len(value) > limit:
-            raise BadRequest(f"{field} is longer than {limit} characters")
-        values.append(value)
-    return tuple(values)
-
-
 @bp.get("/healthz")
 def healthz():
     """Answer that this backend is up (it does not depend on Redis being up)."""
@@ -111,7 +93,7 @@ def modes():
 @mode_route("/api/login", methods=["POST"])
 def login(mode):
     """Check the username and password, then issue this mode's credential."""
-    username, password = _credentials()
+    username, password = login_credentials()
     login_throttle.check(username, request.remote_addr)
     user = authenticate(username, password)
     if user is None:

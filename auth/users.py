@@ -2,12 +2,15 @@
 
 import time
 
+from flask import current_app, request
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from auth.errors import BadRequest
 
 db = SQLAlchemy()
 
@@ -34,6 +37,23 @@ class Identity(UserMixin):
 # A real hash of a password nobody has, so that an unknown username costs the same
 # hashing time as a wrong password and the response time does not reveal which it was.
 _UNKNOWN_USER_HASH = generate_password_hash("authlab-no-such-user")
+
+
+def login_credentials():
+    """Return (username, password) from the login request's JSON body, or raise BadRequest."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest('expected a JSON object {"username": "...", "password": "..."}')
+    limit = current_app.config["MAX_FIELD_LENGTH"]
+    values = []
+    for field in ("username", "password"):
+        value = body.get(field)
+        if not isinstance(value, str) or not value:
+            raise BadRequest(f"{field} must be a non-empty string")
+        if len(value) > limit:
+            raise BadRequest(f"{field} is longer than {limit} characters")
+        values.append(value)
+    return tuple(values)
 
 
 def authenticate(username, password):

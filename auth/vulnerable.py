@@ -24,8 +24,8 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, request, send_file
 
-from auth.errors import BadRequest, LabError, Unauthorized, error_response
-from auth.users import authenticate
+from auth.errors import LabError, Unauthorized, error_response
+from auth.users import authenticate, login_credentials
 
 NAME = "jwt-vulnerable"
 KEYS = Path(__file__).resolve().parent / "vulnerable_keys"
@@ -125,12 +125,7 @@ def _user_body(payload):
 @bp.post("/login")
 def login():
     """Log in and get an HS256 token signed with the weak secret (FLAW 3)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not all(
-        isinstance(body.get(field), str) and body.get(field) for field in ("username", "password")
-    ):
-        raise BadRequest('expected a JSON object {"username": "...", "password": "..."}')
-    user = authenticate(body["username"][:256], body["password"][:256])
+    user = authenticate(*login_credentials())
     if user is None:
         raise Unauthorized("wrong username or password")
     now = int(time.time())
