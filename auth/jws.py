@@ -85,6 +85,7 @@ class TokenVerifier:
     """Verifies compact JWS tokens against one key set, issuer, audience and required claims."""
 
     def __init__(self, key_set, *, issuer, audience, required, leeway=0):
+        # The allowlist: one algorithm, the key set's; never HMAC and public-key side by side.
         self.algorithm = key_set.algorithm
         self.issuer = issuer
         self.audience = audience

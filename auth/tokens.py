@@ -1,4 +1,4 @@
-"""JWT modes: tokens issued and verified with flask-jwt-extended, revoked through Redis.
+"""JWT modes: tokens issued by flask-jwt-extended, verified by auth/jws.py, revoked in Redis.
 
 A JWT is signed, not encrypted: HS256 is an HMAC-SHA256 over the base64url header and
 payload, which anyone can decode and read. The server verifies the signature; it decrypts
@@ -71,8 +71,6 @@ def init_app(app):
     app.config.setdefault("JWT_ALGORITHM", "HS256")
     keys = load_key_set(app.config)
     app.extensions["jwt_keys"] = keys
-    # One algorithm per key set: never HMAC and public-key algorithms side by side.
-    app.config["JWT_DECODE_ALGORITHMS"] = [keys.algorithm]
     if keys.asymmetric:
         app.config["JWT_PRIVATE_KEY"] = keys.signing_key
     app.config.setdefault("JWT_ENCODE_ISSUER", "authlab")
