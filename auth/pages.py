@@ -40,7 +40,7 @@ def latest_report():
 def index():
     """Show the demo: modes, requests, credentials, attacks, comparison."""
     modes = all_modes()
-    return render_template("index.html", modes=modes, modes_data=modes, report=latest_report())
+    return render_template("index.html", modes=modes, report=latest_report())
 
 
 @bp.get("/reports/latest")
