@@ -88,6 +88,19 @@ class KeySet:
         return {"keys": keys}
 
 
+def key_files(folder, algorithm):
+    """Return the kids of folder's public keys and of its private keys for algorithm, sorted."""
+    public = sorted(
+        path.name.removesuffix(".pub.pem") for path in folder.glob(f"{algorithm}-*.pub.pem")
+    )
+    private = sorted(
+        path.name.removesuffix(".pem")
+        for path in folder.glob(f"{algorithm}-*.pem")
+        if not path.name.endswith(".pub.pem")
+    )
+    return public, private
+
+
 def load_key_set(config):
     """Build the key set from the app's configuration; raise RuntimeError saying what to set."""
     algorithm = config["JWT_ALGORITHM"]
@@ -103,17 +116,16 @@ def load_key_set(config):
             "(python -m lab keys new creates one)"
         )
     folder = Path(folder)
-    verifying = {
-        path.name.removesuffix(".pub.pem"): serialization.load_pem_public_key(path.read_bytes())
-        for path in sorted(folder.glob(f"{algorithm}-*.pub.pem"))
-    }
-    if not verifying:
+    public, private = key_files(folder, algorithm)
+    if not public:
         raise RuntimeError(f"JWT_KEY_DIR {folder} holds no {algorithm} public key")
-    private = sorted(folder.glob(f"{algorithm}-*.pem"))
-    private = [path for path in private if not path.name.endswith(".pub.pem")]
+    verifying = {
+        kid: serialization.load_pem_public_key((folder / f"{kid}.pub.pem").read_bytes())
+        for kid in public
+    }
     key_set = KeySet(algorithm, verifying_keys=verifying)
     if private:
         # Only an issuer needs a private key; a verifier can run with the public keys alone.
-        key_set.signing_kid = private[-1].name.removesuffix(".pem")
-        key_set.signing_key = private[-1].read_bytes()
+        key_set.signing_kid = private[-1]
+        key_set.signing_key = (folder / f"{private[-1]}.pem").read_bytes()
     return key_set

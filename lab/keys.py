@@ -14,7 +14,11 @@ def add_parser(commands):
     listing = actions.add_parser("list", help="list the key pairs of an algorithm")
     for sub in (new, listing):
         sub.add_argument("--algorithm", choices=sorted(keys.ASYMMETRIC_ALGORITHMS), default="ES256")
-        sub.add_argument("--dir", help="key folder (default: ~/.local/state/authlab/keys/ALG)")
+        sub.add_argument(
+            "--dir",
+            help="key folder (default: $XDG_STATE_HOME/authlab/keys/ALG, "
+            "~/.local/state/authlab/keys/ALG without it)",
+        )
     parser.set_defaults(run=run)
 
 
@@ -32,9 +36,9 @@ def run(args, console):
     table = Table(title=f"{args.algorithm} keys in {folder}")
     for column in ("kid", "private key here", "signs"):
         table.add_column(column)
-    kids = sorted(path.name.removesuffix(".pub.pem") for path in folder.glob("*.pub.pem"))
-    private = {path.name.removesuffix(".pem") for path in folder.glob("*.pem")}
-    signer = max((kid for kid in kids if kid in private), default=None)
+    kids, private = keys.key_files(folder, args.algorithm)
+    # The newest private key signs, as auth.keys.load_key_set picks it.
+    signer = private[-1] if private else None
     for kid in kids:
         table.add_row(kid, "yes" if kid in private else "no", "yes" if kid == signer else "")
     console.print(table)

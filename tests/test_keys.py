@@ -1,6 +1,9 @@
 """Asymmetric signing: RS256, ES256 and EdDSA key pairs, the JWKS, rotation, verifier-only."""
 
 import json
+import os
+import subprocess
+import sys
 from http import HTTPStatus
 
 import jwt
@@ -9,6 +12,7 @@ import requests
 
 from auth.keys import generate_key_pair
 from lab import Lab
+from lab.stack import REPO_ROOT
 from tests.attacks import RSA_PUBLIC_PEM, claims, hmac_signed
 from tests.conftest import make_app
 
@@ -128,6 +132,28 @@ def test_the_hmac_secret_is_never_published(client):
 def test_bad_key_settings_say_what_to_set(tmp_path, config, message):
     with pytest.raises(RuntimeError, match=message):
         make_app(tmp_path, **config)
+
+
+def test_keys_list_shows_one_algorithm_and_its_signer(tmp_path):
+    def keys_command(*args):
+        done = subprocess.run(
+            [sys.executable, "-m", "lab", "keys", *args, "--dir", str(tmp_path)],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    old = generate_key_pair("ES256", tmp_path)
+    other = generate_key_pair("EdDSA", tmp_path)
+    new = generate_key_pair("ES256", tmp_path)
+    listing = keys_command("list", "--algorithm", "ES256")
+    assert other not in listing  # an EdDSA pair in the same folder is not an ES256 key
+    rows = {kid: line for line in listing.splitlines() for kid in (old, new) if kid in line}
+    assert rows[new].count("yes") == 2  # private key here, and it signs: the newest
+    assert rows[old].count("yes") == 1  # private key here, no longer signing
 
 
 def test_the_launcher_creates_a_key_pair_outside_the_repository(tmp_path):
