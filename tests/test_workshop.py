@@ -119,6 +119,13 @@ def test_a_genuine_token_is_not_a_forgery(lab, state):
     assert code == 1 and "genuine" in output
 
 
+def test_the_bench_exercise_needs_no_running_lab(state, tmp_path):
+    # The course says to stop the lab before benchmarking: exercise 8 only reads reports.
+    url = f"http://127.0.0.1:{free_port()}"
+    code, output = workshop(state, "check", "8", "--url", url, "--reports", str(tmp_path))
+    assert code == 1 and "no bench report yet" in output
+
+
 def test_no_lab_no_pass(state):
     code, output = workshop(state, "check", "1", "--url", f"http://127.0.0.1:{free_port()}")
     assert code == 1 and "no lab answers" in output
