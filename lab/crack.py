@@ -5,22 +5,20 @@ token test guesses offline, as fast as their machine computes HMAC-SHA256, witho
 asking the server.
 """
 
-import base64
+import binascii
 import hashlib
 import hmac
 from pathlib import Path
 
+from jwt.utils import base64url_decode
+
 WORDLIST = Path(__file__).resolve().parent / "wordlist.txt"
-
-
-def _b64decode(segment):
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 def crack(token, words):
     """Return the word that signed token with HS256, or None; also the number of guesses."""
     signing_input, _, signature = token.rpartition(".")
-    signature = _b64decode(signature)
+    signature = base64url_decode(signature)
     guesses = 0
     for word in words:
         guesses += 1
@@ -39,13 +37,17 @@ def add_parser(commands):
 
 
 def run(args, console):
-    """Try every word of the list; return 0 when the secret was found, 1 when not."""
+    """Try every word of the list; return 0 when the secret was found, 1 when not, 2 if no JWT."""
     words = [line.strip() for line in args.wordlist.read_text().splitlines() if line.strip()]
     if args.token.count(".") != 2:
         console.print("error: that is not a JWT (three dot-separated parts)")
         return 2
-    with console.status(f"trying {len(words)} words…"):
-        secret, guesses = crack(args.token, words)
+    try:
+        with console.status(f"trying {len(words)} words…"):
+            secret, guesses = crack(args.token, words)
+    except (binascii.Error, ValueError):
+        console.print("error: that is not a JWT (its signature part is not base64url)")
+        return 2
     if secret is None:
         console.print(f"not found in {guesses} guesses: the secret is not a listed word.")
         return 1

@@ -139,3 +139,15 @@ def test_the_crack_command(attack_lab):
         [sys.executable, "-m", "lab", "crack", hard], cwd=repo, capture_output=True, text=True
     )
     assert missed.returncode == 1 and "not found" in missed.stdout
+
+
+def test_the_crack_command_refuses_what_is_not_a_jwt():
+    repo = Path(__file__).resolve().parent.parent
+    for garbage, message in (("abc", "three dot-separated"), ("a.b.c", "not base64url")):
+        done = subprocess.run(
+            [sys.executable, "-m", "lab", "crack", garbage],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2 and message in done.stdout and not done.stderr
