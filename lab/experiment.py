@@ -74,7 +74,7 @@ def run(args, console):
         },
     )
     results["reading"] = readings.read(results)
-    charts = report.write(out, _ordered(results), records)
+    charts = report.write(out, _ordered(results))
     _print(console, results, out, charts)
     return 0
 
@@ -86,7 +86,7 @@ def _simulate(scenario, url, lab, modes, args, console):
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ]
-    total = len(modes) * args.clients * (args.requests + 1)
+    total = scenario.progress_steps(modes, args.clients, args.requests)
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("requests", total=total)
         sim = Simulation(

@@ -67,7 +67,22 @@ def timeline(records, modes, measured_kinds):
     return series
 
 
-def write(out, results, records):
+def reproduce_command(results):
+    """Return the command that runs this experiment again with the same settings."""
+    parameters, lab = results["parameters"], results["lab"]
+    target = (
+        f"--backends {lab['backends']} --workers {lab['workers']}"
+        if lab["started_by_command"]
+        else f"--url {parameters['url']}"
+    )
+    return (
+        f"python -m lab experiment {results['scenario']} --clients {parameters['clients']} "
+        f"--requests {parameters['requests']} {target} --modes {','.join(parameters['modes'])} "
+        f"--seed {parameters['seed']}"
+    )
+
+
+def write(out, results):
     """Write results.json, report.md and the charts into the folder out."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -139,7 +154,8 @@ def markdown(results, charts):
         "",
         f"Run on {results['started_at']}, {results['duration_s']} s; "
         f"{parameters['clients']} clients x {parameters['requests']} requests per mode, "
-        f"{results['lab']['backends']} backends x {results['lab']['workers']} workers"
+        f"{results['lab']['backends']} backends"
+        + (f" x {results['lab']['workers']} workers" if results["lab"]["workers"] else "")
         + (
             f", lab at {parameters['url']}"
             if parameters.get("url")
@@ -165,10 +181,7 @@ def markdown(results, charts):
     lines += [f"![{title}]({name})" for name, title in charts.items()]
     lines += [
         "",
-        "Reproduce: `python -m lab experiment "
-        + f"{results['scenario']} --clients {parameters['clients']} "
-        + f"--requests {parameters['requests']} --backends {results['lab']['backends']} "
-        + f"--modes {','.join(parameters['modes'])} --seed {parameters['seed']}`",
+        f"Reproduce: `{reproduce_command(results)}`",
         "",
     ]
     return "\n".join(lines)

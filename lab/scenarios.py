@@ -28,6 +28,17 @@ class Scenario:
     # The kinds of request the per-mode figures count (the others feed the checks).
     measured_kinds: tuple = ("me",)
     minimum_requests: int = 1
+    # Rounds of every client beyond the login and the --requests rounds (logout-replay's logout).
+    extra_rounds: int = 0
+    # Whether jwt-blocklist's revoked-token probes act in every round (redis-down).
+    probes_revoked_tokens: bool = False
+
+    def progress_steps(self, modes, clients, requests):
+        """Return how many client actions a run takes: what its progress bar counts to."""
+        steps = len(modes) * clients * (1 + requests + self.extra_rounds)
+        if self.probes_revoked_tokens and "jwt-blocklist" in modes:
+            steps += REVOKED_PROBES * requests
+        return steps
 
 
 def me(client):
@@ -176,7 +187,7 @@ def run_token_expiry(sim, lab, requests):
         deadline = time.monotonic() + interval
         sim.each_client(_me_refreshing, round_number, "run")
         time.sleep(max(0.0, deadline - time.monotonic()))
-    backends = len(lab.backends) if lab else 3
+    backends = len({r.backend for r in sim.records if r.kind == "me"})
     expired = [
         client.api.me(first_tokens[id(client)])
         for client in probes
@@ -247,6 +258,7 @@ SCENARIOS = {
             run_redis_down,
             injects_faults=True,
             minimum_requests=3,
+            probes_revoked_tokens=True,
         ),
         Scenario(
             "logout-replay",
@@ -254,6 +266,7 @@ SCENARIOS = {
             run_logout_replay,
             measured_kinds=("me", "replay"),
             minimum_requests=2,
+            extra_rounds=1,
         ),
         Scenario(
             "token-expiry",

@@ -75,6 +75,8 @@ def test_round_robin(tmp_path):
     assert (tmp_path / "success_rate.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     report = (tmp_path / "report.md").read_text()
     assert "| `session-local` | all |" in report and "## What happened" in report
+    assert "9 requests per mode, 3 backends x 2 workers" in report
+    assert "--requests 9 --backends 3 --workers 2 --modes" in report  # the reproduce line
     assert "round-robin" in output and "report:" in output
 
 
