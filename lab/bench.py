@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,7 +34,7 @@ from auth.modes import MODES
 from auth.users import DEMO_USERS, init_db
 from lab.client import ModeClient
 from lab.processes import LabError, find_program, free_port
-from lab.stack import redis_service
+from lab.stack import REPO_ROOT, redis_service
 from lab.target import REPORTS, add_target_arguments, lab_target, mode_names, positive_int
 
 PING = "ping"
@@ -52,8 +52,7 @@ IN_PROCESS_BATCHES = 5
 HOTSPOT_COUNT = 5
 LIBRARY_MARKER = "site-packages"
 # The lab's own code: where a mode's cost sits once the libraries' share is accounted for.
-LAB_ROOT = Path(__file__).resolve().parent.parent
-LAB_PACKAGES = (str(LAB_ROOT / "auth") + os.sep, str(LAB_ROOT / "app.py"))
+LAB_PACKAGES = (str(REPO_ROOT / "auth") + os.sep, str(REPO_ROOT / "app.py"))
 # Enough to reach every worker of a default lab a few times before anything is timed.
 WARM_UP_REQUESTS = 24
 # After a wrk run, Redis is read every SETTLE_INTERVAL_SECONDS until its count stops moving.
@@ -166,20 +165,25 @@ def aim(target_name):
 # -- through nginx, with wrk ------------------------------------------------------------------
 
 
-def logged_in_target(url, mode):
-    """Log alice in to mode; return the /me target with her credential header."""
+def credential_header(url, mode):
+    """Log alice in to mode; return the header (name, value) that carries her credential."""
     client = ModeClient(url, mode)
     response = client.login()
     if response.status_code != 200:
         raise LabError(f"cannot log in to {mode} at {url}: {response.status_code} {response.text}")
     if client.access_token:
-        name, value = "Authorization", f"Bearer {client.access_token}"
-    else:
-        # Every cookie the jar holds, nginx's lab_sticky included for session-sticky.
-        name, value = "Cookie", "; ".join(f"{c.name}={c.value}" for c in client.http.cookies)
-    answer = requests.get(client.url("credential"), headers={name: value}, timeout=10)
+        return "Authorization", f"Bearer {client.access_token}"
+    # Every cookie the jar holds, nginx's lab_sticky included for session-sticky.
+    return "Cookie", "; ".join(f"{c.name}={c.value}" for c in client.http.cookies)
+
+
+def logged_in_target(url, mode):
+    """Return the /me target of mode with alice's credential header and its size on the wire."""
+    name, value = credential_header(url, mode)
+    endpoints = ModeClient(url, mode)
+    answer = requests.get(endpoints.url("credential"), headers={name: value}, timeout=10)
     answer.raise_for_status()
-    return Target(mode, client.url("me"), {name: value}, answer.json()["bytes"])
+    return Target(mode, endpoints.url("me"), {name: value}, answer.json()["bytes"])
 
 
 def warm_up(targets):
@@ -246,7 +250,8 @@ def load_every_target(wrk, url, targets, args, redis_commands, console):
                     # once a minute, by rewriting it, and a browser keeps the rewritten cookie,
                     # which wrk cannot. A credential younger than a minute measures what a
                     # browser's costs.
-                    target = logged_in_target(url, target.name)
+                    name, value = credential_header(url, target.name)
+                    target = replace(target, headers={name: value})
                 samples[target.name].append(load_once(wrk, target, args, redis_commands))
                 progress.advance(task)
     return samples
@@ -356,9 +361,7 @@ def measure_in_process(modes, redis_url, requests_per_mode):
             batch = max(1, requests_per_mode // IN_PROCESS_BATCHES)
             ping_client = app.test_client()
             ping_profile = profile(ping_client, PING_PATH, {}, batch)
-            paths = (
-                {ROUND_TRIP: ROUND_TRIP_PATH} if any(MODES[m].needs_redis for m in modes) else {}
-            )
+            paths = {ROUND_TRIP: ROUND_TRIP_PATH} if needs_floor(modes) else {}
             paths.update({mode: f"/{mode}/api/me" for mode in modes})
             results = {}
             for name, path in paths.items():
@@ -451,7 +454,7 @@ def function_label(function):
     """Return 'package/module.py:line(name)' for a cProfile function key."""
     filename, line, name = function
     if is_lab_code(filename):
-        return f"{os.path.relpath(filename, LAB_ROOT)}:{line}({name})"
+        return f"{os.path.relpath(filename, REPO_ROOT)}:{line}({name})"
     return f"{filename.split(LIBRARY_MARKER + os.sep, 1)[-1]}:{line}({name})"
 
 

@@ -1,9 +1,6 @@
 """Headless Chromium for the page tests and the README screenshot: Debian's, never a download."""
 
-import os
-import shutil
-
-from lab.processes import MissingProgram
+from lab.processes import find_program
 
 # Without the background-networking switches Chromium keeps trying to reach Google's
 # services, which an offline workshop room (or this CI) refuses.
@@ -20,10 +17,7 @@ CHROMIUM_ARGS = [
 
 def chromium_path():
     """Return the path of Debian's chromium, or raise MissingProgram naming the package."""
-    path = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium")
-    if not path:
-        raise MissingProgram("chromium", "chromium")
-    return path
+    return find_program("chromium", "chromium")
 
 
 def launch(playwright):

@@ -52,13 +52,9 @@ class ModeClient:
             self.url("me"), headers=self._headers(token or self.access_token), timeout=self.timeout
         )
 
-    def logout(self, send_refresh_token=True):
+    def logout(self):
         """Log out, sending the refresh token along so that it can be revoked too."""
-        body = (
-            {"refresh_token": self.refresh_token}
-            if send_refresh_token and self.refresh_token
-            else None
-        )
+        body = {"refresh_token": self.refresh_token} if self.refresh_token else None
         return self.http.post(
             self.url("logout"),
             headers={**self._headers(self.access_token), **self._csrf_headers()},

@@ -7,7 +7,7 @@ moments: a fault injected between two rounds hits them all alike.
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import requests
 
@@ -30,10 +30,6 @@ class Record:
     status: int
     backend: str
     latency_ms: float
-
-    def as_dict(self):
-        """Return the record as plain data."""
-        return asdict(self)
 
 
 class SimulatedClient:

@@ -124,10 +124,9 @@ class Lab:
 
     # -- faults on purpose ---------------------------------------------------------------
 
-    def stop_backend(self, number, graceful=False):
-        """Stop backend number: killed at once (a crash) unless graceful."""
-        backend = self._backend(number)
-        backend.stop() if graceful else backend.kill()
+    def stop_backend(self, number):
+        """Stop backend number: killed at once, as a crash would."""
+        self._backend(number).kill()
 
     def start_backend(self, number, fresh=False):
         """Start backend number again on its port; fresh: as a replacement with no sessions.

@@ -36,14 +36,12 @@ def mode_names(text):
     return list(dict.fromkeys(names))
 
 
-def add_target_arguments(parser, backends_default=3):
+def add_target_arguments(parser):
     """Add --url, --backends and --workers to a subcommand's parser."""
     parser.add_argument(
         "--url", help="use the lab already running there instead of starting one (no faults then)"
     )
-    parser.add_argument(
-        "--backends", type=positive_int, default=backends_default, help="backends to start"
-    )
+    parser.add_argument("--backends", type=positive_int, default=3, help="backends to start")
     parser.add_argument("--workers", type=positive_int, default=2, help="workers per backend")
 
 
