@@ -61,17 +61,32 @@ def _unsigned(alg, mode):
 
 
 def _tampered(key, mode, header=None):
-    genuine_header, _, signature = _hs256(claims(mode), key).split(".")
+    # One part changed, the other two exactly as signed.
+    genuine_header, genuine_payload, signature = _hs256(claims(mode), key).split(".")
     if header is not None:
-        return f"{b64(header)}.{b64(claims(mode))}.{signature}"
+        return f"{b64(header)}.{genuine_payload}.{signature}"
     return f"{genuine_header}.{b64(claims(mode, sub='bob'))}.{signature}"
 
 
-def hmac_signed(header, payload, secret):
-    # By hand, for secrets PyJWT refuses to sign with (empty, or a public key).
-    signing_input = f"{b64(header)}.{b64(payload)}"
-    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+def signed_segments(header_segment, payload_segment, secret, digest=hashlib.sha256):
+    """Sign two already encoded segments with HMAC: a token with a genuine signature."""
+    signing_input = f"{header_segment}.{payload_segment}"
+    signature = hmac.new(secret, signing_input.encode(), digest).digest()
     return f"{signing_input}.{b64(signature)}"
+
+
+def hmac_signed(header, payload, secret, digest=hashlib.sha256):
+    """Sign header and payload by hand, also with secrets PyJWT refuses (empty, a public key)."""
+    return signed_segments(b64(header), b64(payload), secret, digest)
+
+
+def as_bob(token, secret=None, header=None):
+    """Alice's token rewritten to say bob: re-signed if a secret is given, else signature kept."""
+    header = header or jwt.get_unverified_header(token)
+    payload = {**payload_of(token), "sub": "bob"}
+    if secret is None:
+        return f"{b64(header)}.{b64(payload)}.{token.split('.')[2]}"
+    return hmac_signed(header, payload, secret)
 
 
 def _hmac_with_public_key(mode):
@@ -91,8 +106,8 @@ CORPUS = {
     "header tampered": lambda key, mode: _tampered(key, mode, {"alg": "HS256", "typ": "JWS"}),
     "RS256 token": lambda key, mode: jwt.encode(claims(mode), _RSA, algorithm="RS256"),
     "RS256 public key as HMAC secret": lambda key, mode: _hmac_with_public_key(mode),
-    "HS512 with the right secret": lambda key, mode: jwt.encode(
-        claims(mode), key + "-" * 64, algorithm="HS512"
+    "HS512 with the right secret": lambda key, mode: hmac_signed(
+        {"alg": "HS512", "typ": "JWT"}, claims(mode), key.encode(), hashlib.sha512
     ),
     # /dev/null reads as an empty key: signed with an empty HMAC secret.
     "kid path traversal": lambda key, mode: hmac_signed(
@@ -129,7 +144,9 @@ CORPUS = {
     ),
     "sub not a string": lambda key, mode: _hs256(claims(mode, sub=42), key),
     "unknown crit": lambda key, mode: _hs256(claims(mode), key, crit=["x-unknown"]),
-    "oversized token": lambda key, mode: _hs256(claims(mode, padding="p" * 5000), ATTACKER_SECRET),
+    "oversized forged token": lambda key, mode: _hs256(
+        claims(mode, padding="p" * 5000), ATTACKER_SECRET
+    ),
     "non-base64url segments": lambda key, mode: "eyJ!!!.eyJ$$$.sig***",
     "two segments": lambda key, mode: ".".join(_hs256(claims(mode), key).split(".")[:2]),
     "four segments": lambda key, mode: _hs256(claims(mode), key) + ".AAAA",

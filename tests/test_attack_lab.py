@@ -1,7 +1,5 @@
 """The opt-in attack lab: each exploit works on jwt-vulnerable and fails on the hardened jwt."""
 
-import base64
-import json
 import subprocess
 import sys
 from http import HTTPStatus
@@ -10,20 +8,11 @@ from pathlib import Path
 import pytest
 
 from lab.crack import WORDLIST, crack
-from tests.attacks import b64, hmac_signed, payload_of
+from tests.attacks import as_bob, b64, hmac_signed, payload_of
 from tests.conftest import make_app
 
 ALICE = {"username": "alice", "password": "wonderland"}
 WORDS = WORDLIST.read_text().split()
-
-
-def as_bob(token, secret=None, header=None):
-    """Alice's token rewritten to say bob: re-signed if a secret is given, else signature kept."""
-    header = header or json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
-    payload = {**payload_of(token), "sub": "bob"}
-    if secret is None:
-        return f"{b64(header)}.{b64(payload)}.{token.split('.')[2]}"
-    return hmac_signed(header, payload, secret)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import requests
 
 from lab import Lab
 from lab.processes import free_port
-from tests.test_attack_lab import as_bob
+from tests.attacks import as_bob
 
 pytestmark = pytest.mark.stack
 
