@@ -48,7 +48,7 @@ def test_attacks_on_refresh_and_logout_are_refused(lab, mode, endpoint, case):
 @pytest.mark.parametrize("mode", JWT_MODES)
 def test_access_and_refresh_tokens_are_not_interchangeable(lab, mode):
     client = ModeClient(lab.url, mode)
-    client.login()
+    assert client.login().status_code == HTTPStatus.OK
     client.refresh_token, client.access_token = client.access_token, client.refresh_token
     assert client.refresh().status_code == HTTPStatus.UNAUTHORIZED  # access used to refresh
     assert client.me().status_code == HTTPStatus.UNAUTHORIZED  # refresh used as access

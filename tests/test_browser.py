@@ -165,9 +165,12 @@ REPLAY = {"jwt": 200, "jwt-blocklist": 401, "session-redis": 401, "signed-cookie
 def test_logout_then_replay_the_old_credential(page, mode, expected):
     log_in(page, mode)
     log_out(page)
+    backends = set()
     for _ in range(3):  # through round robin, so every backend gets the replay
-        status, _, text = replay(page)
+        status, backend, text = replay(page)
         assert status == expected, text
+        backends.add(backend)
+    assert len(backends) == 3
     assert ("ACCEPTED" if expected == 200 else "REFUSED") in text
 
 

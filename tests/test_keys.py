@@ -65,7 +65,7 @@ def test_asymmetric_attacks_are_refused(tmp_path, redis_server, redis_client, al
     confused = hmac_signed(
         {"alg": "HS256", "typ": "JWT", "kid": kid},
         claims("jwt"),
-        client.get("/.well-known/jwks.json").data,
+        (tmp_path / "keys" / f"{kid}.pub.pem").read_bytes(),
     )
     # A key pair of the attacker's, presented under our kid, and under its own.
     attacker = generate_key_pair(algorithm, tmp_path / "attacker")
@@ -156,6 +156,7 @@ def test_keys_list_shows_one_algorithm_and_its_signer(tmp_path):
     assert rows[old].count("yes") == 1  # private key here, no longer signing
 
 
+@pytest.mark.stack
 def test_the_launcher_creates_a_key_pair_outside_the_repository(tmp_path):
     env = {"JWT_ALGORITHM": "EdDSA", "XDG_STATE_HOME": str(tmp_path / "state")}
     with Lab(backends=2, workers=1, env=env) as lab:

@@ -56,6 +56,7 @@ def test_an_address_is_locked_out_across_usernames(throttled):
     assert locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
+@pytest.mark.stack
 def test_the_limit_holds_across_backends():
     limits = {"LOGIN_MAX_FAILURES_PER_USER": "3", "LOGIN_MAX_FAILURES_PER_ADDRESS": "100"}
     # One keep-alive connection: one nginx worker, whose round robin visits every backend.
