@@ -8,13 +8,13 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 # `make up` then installs from there without any network.
 PIP_SOURCE := $(if $(wildcard vendor/*.whl),--no-index --find-links vendor,)
 
-.PHONY: up test install lint format system-packages vendor clean
+.PHONY: up test install lint format system-packages test-packages vendor clean
 
 up: system-packages $(RUN_INSTALLED)
 	$(VENV_PYTHON) -m lab up $(ARGS)
 
-test: $(DEV_INSTALLED) lint
-	@scripts/system-packages.sh chromium wrk
+# The packages first: python3-venv among them, before the .venv is made.
+test: test-packages $(DEV_INSTALLED) lint
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
 
 install: $(DEV_INSTALLED)
@@ -28,6 +28,9 @@ format: $(DEV_INSTALLED)
 
 system-packages:
 	@scripts/system-packages.sh
+
+test-packages:
+	@scripts/system-packages.sh chromium wrk
 
 vendor:
 	$(PYTHON) -m pip download --dest vendor -r requirements.txt
