@@ -113,7 +113,7 @@ def load_key_set(config):
     if not folder or not Path(folder).is_dir():
         raise RuntimeError(
             f"JWT_ALGORITHM={algorithm} needs JWT_KEY_DIR, a folder of key pairs "
-            "(python -m lab keys new creates one)"
+            "(python -m lab keys new --algorithm ALG --dir FOLDER creates one)"
         )
     folder = Path(folder)
     public, private = key_files(folder, algorithm)

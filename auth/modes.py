@@ -102,15 +102,16 @@ MODES = {
         Mode(
             name="jwt",
             description="A signed (not encrypted) JWT sent as a Bearer token: every backend "
-            "verifies its HMAC signature; logout cannot revoke it before it expires.",
+            "verifies its signature (HMAC by default); logout cannot revoke it before it expires.",
             credential="Bearer access token + refresh token",
             server_state="nothing (stateless)",
-            lookup="nothing: an HMAC-SHA256 check of the token's signature with the shared secret",
+            lookup="nothing: an HMAC-SHA256 check of the token's signature with the shared secret "
+            "(a public-key check when JWT_ALGORITHM is RS256, ES256 or EdDSA)",
             kind="jwt",
         ),
         Mode(
             name="jwt-blocklist",
-            description="The same JWT, plus a Redis set of revoked token ids: logout works "
+            description="The same JWT, plus Redis keys of revoked token ids: logout works "
             "on every backend at once, at the price of state on every request.",
             credential="Bearer access token + refresh token",
             server_state="Redis (revoked token ids)",

@@ -107,6 +107,11 @@ def log_out(mode):
             "The signed cookie is cleared. A copy kept by the client stays valid until it "
             "expires: nothing on the server remembers it."
         )
+    elif mode.session_store == "local":
+        message = (
+            "This backend deleted the session record if it held it. A backend that still "
+            "holds its own copy accepts the old session id."
+        )
     else:
         message = (
             "The session record is deleted on the server: the old session id is worthless now."

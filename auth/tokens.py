@@ -3,7 +3,7 @@
 A JWT is signed, not encrypted: HS256 is an HMAC-SHA256 over the base64url header and
 payload, which anyone can decode and read. The server verifies the signature; it decrypts
 nothing. A stateless token stays valid until it expires unless the server keeps state
-(here a Redis set of revoked token ids) and checks it on every request.
+(here Redis keys of revoked token ids) and checks it on every request.
 """
 
 import time

@@ -10,7 +10,7 @@ The flaws, one per workshop exercise (docs/workshop.md):
 3. Tokens are signed with a weak HMAC secret, a word from any password list.
 4. The header's kid is a file name under vulnerable_keys/, read as the key: a path.
 5. The algorithm comes from the token's header, so a token "signed" with HS256 and the
-   published RSA public key of kid "sso" as HMAC secret passes (RS256 -> HS256 confusion).
+   published RSA public key of kid "sso.pub.pem" as HMAC secret passes (RS256 -> HS256 confusion).
 """
 
 import base64
@@ -148,7 +148,7 @@ def profile():
 
 @bp.get("/public-key")
 def public_key():
-    """The RSA public key of kid "sso", published as public keys are (used in flaw 5)."""
+    """The RSA public key of kid "sso.pub.pem", published as public keys are (used in flaw 5)."""
     return send_file(KEYS / "sso.pub.pem", mimetype="application/x-pem-file")
 
 

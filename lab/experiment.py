@@ -26,7 +26,11 @@ def add_parser(commands):
     add_target_arguments(parser)
     parser.add_argument("--clients", type=positive_int, default=50, help="clients per mode")
     parser.add_argument("--requests", type=positive_int, default=20, help="requests per client")
-    parser.add_argument("--modes", type=mode_names, help="comma-separated modes (default: all)")
+    parser.add_argument(
+        "--modes",
+        type=mode_names,
+        help="comma-separated modes (default: all; token-expiry: the JWT modes)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the clients' order")
     parser.add_argument("--out", type=Path, help="report folder (default: reports/SCENARIO-TIME)")
     parser.set_defaults(run=run)

@@ -52,7 +52,7 @@ export const CLAIMS = {
   iat: "issued at: when the token was signed",
   jti: "token id: unique per token; what the blocklist stores on logout",
   type: "access or refresh (flask-jwt-extended): the two are not interchangeable",
-  fresh: "whether it came straight from a password login (flask-jwt-extended)",
+  fresh: "flask-jwt-extended's freshness flag: the lab never sets it, so it is always false",
   mode: "the lab mode that issued it: the other mode refuses it",
 };
 
