@@ -427,6 +427,20 @@ def test_credential_report_of_a_bearer_token(client):
     assert empty["bytes"] == 0 and empty["value"] == ""
 
 
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [
+        ("session-local", "A backend that still holds its own copy accepts the old session id"),
+        ("session-redis", "the old session id is worthless now"),
+        ("signed-cookie", "A copy kept by the client stays valid"),
+    ],
+)
+def test_logout_says_what_it_could_forget(client, mode, says):
+    logged_in = login(client, mode)
+    answer = client.post(f"/{mode}/api/logout", headers=csrf(logged_in))
+    assert answer.status_code == HTTPStatus.OK and says in answer.get_json()["message"]
+
+
 def test_logout_keeping_the_cookie_still_destroys_the_session(client, redis_client):
     logged_in = login(client, "session-redis")
     sid = client.get_cookie("session_redis", path="/session-redis").value
