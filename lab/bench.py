@@ -33,8 +33,8 @@ from app import create_app
 from auth.modes import MODES
 from auth.users import DEMO_USERS, init_db
 from lab.client import ModeClient
-from lab.processes import LabError, find_program, free_port
-from lab.stack import REPO_ROOT, redis_service
+from lab.processes import LabError, find_program
+from lab.stack import REPO_ROOT, running_redis
 from lab.target import REPORTS, add_target_arguments, lab_target, mode_names, positive_int
 
 PING = "ping"
@@ -329,15 +329,8 @@ def in_process_redis(redis_url, folder):
     if redis_url:
         yield redis_url
         return
-    service = redis_service(
-        find_program("redis-server", "redis-server"), free_port(), folder, folder / "redis.log"
-    )
-    service.start()
-    try:
-        service.wait_ready()
+    with running_redis(folder) as service:
         yield service.url
-    finally:
-        service.stop()
 
 
 def measure_in_process(modes, redis_url, requests_per_mode):

@@ -1,5 +1,6 @@
 """A whole lab on this machine: Redis, N gunicorn backends and nginx, all on loopback."""
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -313,6 +314,20 @@ def ensure_key_pair(algorithm, folder):
     if not list(folder.glob(f"{algorithm}-*.pub.pem")):
         keys.generate_key_pair(algorithm, folder)
     return folder
+
+
+@contextlib.contextmanager
+def running_redis(folder):
+    """Run a redis-server of its own on a free loopback port, data in folder; yield it."""
+    service = redis_service(
+        find_program("redis-server", "redis-server"), free_port(), folder, folder / "redis.log"
+    )
+    service.start()
+    try:
+        service.wait_ready()
+        yield service
+    finally:
+        service.stop()
 
 
 def redis_service(redis_bin, port, data_dir, log_path):

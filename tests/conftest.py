@@ -9,8 +9,7 @@ import redis
 from app import create_app
 from auth.users import init_db
 from lab import Lab
-from lab.processes import find_program, free_port
-from lab.stack import redis_service
+from lab.stack import running_redis
 
 # Fixed, so that every import of this module agrees; long enough to pass the secret checks.
 TEST_SECRETS = {
@@ -22,14 +21,8 @@ TEST_SECRETS = {
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """A real redis-server on a free loopback port, for the whole session."""
-    folder = tmp_path_factory.mktemp("redis")
-    service = redis_service(
-        find_program("redis-server", "redis-server"), free_port(), folder, folder / "redis.log"
-    )
-    service.start()
-    service.wait_ready()
-    yield service
-    service.stop()
+    with running_redis(tmp_path_factory.mktemp("redis")) as service:
+        yield service
 
 
 @pytest.fixture
